@@ -1,0 +1,37 @@
+namespace Cep.Nfa;
+
+/// <summary>
+/// One event taken by a partial match: a node of the versioned shared buffer. Runs that branch
+/// (<c>followedByAny</c>, <c>allowCombinations</c>) point at the same prefix nodes, so a branch costs one
+/// node, never a copy of the history. Nodes are immutable once linked.
+/// </summary>
+public sealed class SharedBufferNode<T>
+{
+    internal SharedBufferNode(T @event, long timestamp, long sequence, int step, SharedBufferNode<T>? previous)
+    {
+        Event = @event;
+        Timestamp = timestamp;
+        Sequence = sequence;
+        Step = step;
+        Previous = previous;
+        Depth = previous is null ? 1 : previous.Depth + 1;
+    }
+
+    /// <summary>The event as it was handed to the pattern.</summary>
+    public T Event { get; }
+
+    /// <summary>The event's time (event time, or the clock at arrival in processing time).</summary>
+    public long Timestamp { get; }
+
+    /// <summary>Arrival order within the operator; with <see cref="Timestamp"/> it identifies the event.</summary>
+    public long Sequence { get; }
+
+    /// <summary>Index of the step that took the event.</summary>
+    public int Step { get; }
+
+    /// <summary>The event taken before this one in the same partial match.</summary>
+    public SharedBufferNode<T>? Previous { get; }
+
+    /// <summary>How many events the partial match holds up to and including this one.</summary>
+    public int Depth { get; }
+}

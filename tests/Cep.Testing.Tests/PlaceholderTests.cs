@@ -1,0 +1,2 @@
+namespace Cep.Tests;
+public class PlaceholderTestingTests { [Fact] public void Ok() => Assert.True(true); }
