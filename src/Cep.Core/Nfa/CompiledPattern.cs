@@ -1,0 +1,143 @@
+namespace Cep.Nfa;
+
+/// <summary>What a state is for.</summary>
+public enum NfaStateKind
+{
+    /// <summary>The state every partial match starts from; it never holds events.</summary>
+    Start,
+    Normal,
+
+    /// <summary>Reaching it completes a match.</summary>
+    Final,
+
+    /// <summary>Reaching it kills the partial match (a negated step matched).</summary>
+    Stop,
+
+    /// <summary>A trailing <c>notFollowedBy</c>: the match completes when the window closes.</summary>
+    Pending,
+}
+
+/// <summary>What an edge does with the event: consume it, skip it, or move on without consuming it.</summary>
+public enum NfaAction : byte
+{
+    Take,
+    Ignore,
+    Proceed,
+}
+
+/// <summary>A state of the compiled automaton, for <c>cep explain</c>.</summary>
+public sealed record NfaStateInfo(int Id, string Name, string Step, NfaStateKind Kind, IReadOnlyList<NfaTransitionInfo> Transitions, long? WindowMs);
+
+/// <summary>An edge of the compiled automaton, for <c>cep explain</c>.</summary>
+public sealed record NfaTransitionInfo(NfaAction Action, int Target, string Condition);
+
+/// <summary>
+/// The immutable plan: integer states and flat per-state edge arrays, shared by every key (STYLE 6–7).
+/// Per-key runs live in <see cref="Runtime.KeyedPatternOperator{T, TKey}"/>.
+/// </summary>
+public sealed class CompiledPattern<T>
+{
+    internal CompiledPattern(
+        PatternSpec<T> spec,
+        NfaStateKind[] kinds,
+        int[] stateStep,
+        int[] edgeStart,
+        NfaAction[] edgeAction,
+        int[] edgeTarget,
+        int[] edgeStep,
+        EdgeCondition<T>[] edgeCondition,
+        Condition<T>[] baseConditions,
+        bool[] baseReadsContext,
+        string[] baseNames,
+        int startState,
+        IReadOnlyList<NfaStateInfo> states,
+        string fingerprint)
+    {
+        Spec = spec;
+        Kinds = kinds;
+        StateStep = stateStep;
+        EdgeStart = edgeStart;
+        EdgeAction = edgeAction;
+        EdgeTarget = edgeTarget;
+        EdgeStep = edgeStep;
+        EdgeCondition = edgeCondition;
+        BaseConditions = baseConditions;
+        BaseReadsContext = baseReadsContext;
+        BaseNames = baseNames;
+        StartState = startState;
+        States = states;
+        Fingerprint = fingerprint;
+        StepNamesArray = spec.Steps.Select(s => s.Name).ToArray();
+        WindowMs = spec.WithinMs is > 0 ? spec.WithinMs.Value : 0;
+        StepWindowMs = new long[stateStep.Length];
+        var anyStepWindow = false;
+        for (var s = 0; s < stateStep.Length; s++)
+        {
+            var step = stateStep[s];
+            if (step >= 0 && spec.Steps[step].WithinMs is > 0 and var w)
+            {
+                StepWindowMs[s] = w;
+                anyStepWindow = true;
+            }
+        }
+        HasWindows = WindowMs > 0 || anyStepWindow;
+        var final = Array.IndexOf(kinds, NfaStateKind.Final);
+        FinalState = final;
+    }
+
+    /// <summary>The pattern this was compiled from.</summary>
+    public PatternSpec<T> Spec { get; }
+
+    public IReadOnlyList<string> StepNames => StepNamesArray;
+
+    public long? WithinMs => Spec.WithinMs;
+
+    public AfterMatchSkip AfterMatch => Spec.AfterMatch;
+
+    public bool AnyOrder => Spec.AnyOrder;
+
+    /// <summary>The states with their edges, for explaining the automaton.</summary>
+    public IReadOnlyList<NfaStateInfo> States { get; }
+
+    /// <summary>A hash of the structure (steps, contiguity, quantifiers, windows, skip) — not of the conditions.
+    /// Saved state can be restored into a pattern with the same fingerprint.</summary>
+    public string Fingerprint { get; }
+
+    public int StepIndex(string name) => Array.IndexOf(StepNamesArray, name);
+
+    internal string[] StepNamesArray { get; }
+
+    internal NfaStateKind[] Kinds { get; }
+
+    internal int[] StateStep { get; }
+
+    /// <summary>Edges of state s are [EdgeStart[s], EdgeStart[s + 1]).</summary>
+    internal int[] EdgeStart { get; }
+
+    internal NfaAction[] EdgeAction { get; }
+
+    internal int[] EdgeTarget { get; }
+
+    /// <summary>The step a Take edge stores its event under.</summary>
+    internal int[] EdgeStep { get; }
+
+    internal EdgeCondition<T>[] EdgeCondition { get; }
+
+    internal Condition<T>[] BaseConditions { get; }
+
+    internal bool[] BaseReadsContext { get; }
+
+    internal string[] BaseNames { get; }
+
+    internal int StartState { get; }
+
+    internal int FinalState { get; }
+
+    /// <summary>Whole-pattern window in ms, 0 for none.</summary>
+    internal long WindowMs { get; }
+
+    /// <summary>Per-state window (of the state's step) in ms, 0 for none.</summary>
+    internal long[] StepWindowMs { get; }
+
+    internal bool HasWindows { get; }
+}
