@@ -1,0 +1,673 @@
+using System.Buffers.Binary;
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace Cep.State;
+
+/// <summary>
+/// The durable side of checkpointing: one SQLite file in WAL mode holding, per checkpoint, a consistent cut of
+/// rule state (a global blob per rule, a blob per key), input positions and committed output lengths. The store
+/// knows nothing about the engine: it keeps checksummed byte blobs. A checkpoint is built in memory as a
+/// <see cref="CheckpointBatch"/> (cheap, on the event thread) and committed in one transaction (possibly on
+/// another thread), so the event loop never waits for an fsync.
+/// </summary>
+public sealed class CheckpointStore : IDisposable
+{
+    /// <summary>The schema this build writes and the newest it reads.</summary>
+    public const int SchemaVersion = 1;
+
+    /// <summary>SQLite <c>application_id</c> of Cep state files: "CEPS".</summary>
+    public const int ApplicationId = 0x43455053;
+
+    private static readonly byte[] SqliteMagic = Encoding.ASCII.GetBytes("SQLite format 3\0");
+
+    private readonly SqliteConnection _connection;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, long> _ruleIds = new(StringComparer.Ordinal);
+    private readonly Statements _statements;
+    private long _checkpointId;
+    private bool _disposed;
+
+    private CheckpointStore(string path, SqliteConnection connection, long checkpointId)
+    {
+        Path = path;
+        _connection = connection;
+        _checkpointId = checkpointId;
+        _statements = new Statements(connection);
+        using var command = Command("SELECT id, name FROM cep_rules");
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            _ruleIds[reader.GetString(1)] = reader.GetInt64(0);
+        }
+    }
+
+    /// <summary>Full path of the state file.</summary>
+    public string Path { get; }
+
+    /// <summary>Id of the last committed checkpoint (0 when none was ever committed).</summary>
+    public long LastCheckpointId
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _checkpointId;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens (or creates) a state file, checking that it is a Cep state file of a schema this build reads and that
+    /// it is not damaged. Throws <see cref="StateException"/> with a message naming the file otherwise.
+    /// </summary>
+    public static CheckpointStore Open(string path, StoreOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= StoreOptions.Default;
+        var full = System.IO.Path.GetFullPath(path);
+        var directory = System.IO.Path.GetDirectoryName(full);
+        if (directory is not null && !Directory.Exists(directory))
+        {
+            throw new StateException(StateErrorKind.CheckpointFailed, $"state file {full}: directory {directory} does not exist");
+        }
+
+        CheckHeader(full);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 5,
+        }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA busy_timeout=0");
+            if (options.Exclusive)
+            {
+                // Set before the first access so WAL runs without shared memory and a second runner is shut out.
+                Execute(connection, "PRAGMA locking_mode=EXCLUSIVE");
+            }
+
+            var applicationId = Convert.ToInt64(Scalar(connection, "PRAGMA application_id"));
+            var userVersion = Convert.ToInt64(Scalar(connection, "PRAGMA user_version"));
+            var objects = Convert.ToInt64(Scalar(connection, "SELECT count(*) FROM sqlite_schema"));
+            if (applicationId == 0 && userVersion == 0 && objects == 0)
+            {
+                SetJournal(connection, options);
+                CreateSchema(connection);
+                return new CheckpointStore(full, connection, 0);
+            }
+
+            if (applicationId != ApplicationId)
+            {
+                throw new StateException(
+                    StateErrorKind.NotAStateFile,
+                    $"{full} is an SQLite database but not a Cep state file (application id {applicationId:x8}); refusing to touch it");
+            }
+
+            if (userVersion > SchemaVersion)
+            {
+                throw new StateException(
+                    StateErrorKind.NewerVersion,
+                    $"state file {full} has schema version {userVersion}, written by a newer Cep; this build reads up to version {SchemaVersion}");
+            }
+
+            if (userVersion < 1)
+            {
+                throw new StateException(StateErrorKind.Corrupt, $"state file {full} is damaged: schema version {userVersion}");
+            }
+
+            SetJournal(connection, options);
+            if (options.VerifyOnOpen)
+            {
+                Verify(connection, full);
+            }
+
+            // A write takes the exclusive lock now rather than at the first checkpoint, so a second runner on the
+            // same file fails at start.
+            Execute(connection, "INSERT OR REPLACE INTO cep_meta(name, value) VALUES('opened_by', 'cep')");
+            var checkpoint = Scalar(connection, "SELECT value FROM cep_meta WHERE name = 'checkpoint'");
+            return new CheckpointStore(full, connection, checkpoint is null or DBNull ? 0 : Convert.ToInt64(checkpoint));
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw Translate(e, full, "open");
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Starts a checkpoint. Fill it, then <see cref="CheckpointBatch.Commit"/> it.</summary>
+    public CheckpointBatch BeginCheckpoint() => new(this);
+
+    /// <summary>
+    /// Reads the last committed checkpoint (null when the file holds none). Every rule blob is checksum
+    /// verified here; key blobs are verified as <see cref="ReadKeys"/> hands them out.
+    /// </summary>
+    public SavedState? Load()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            try
+            {
+                using var transaction = _connection.BeginTransaction(deferred: true);
+                var checkpoint = ScalarIn(transaction, "SELECT value FROM cep_meta WHERE name = 'checkpoint'");
+                if (checkpoint is null or DBNull)
+                {
+                    return null;
+                }
+
+                var savedAt = ScalarIn(transaction, "SELECT value FROM cep_meta WHERE name = 'saved_at'");
+                var counts = new Dictionary<long, long>();
+                using (var command = CommandIn(transaction, "SELECT rule, count(*) FROM cep_keys GROUP BY rule"))
+                using (var reader = command.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        counts[reader.GetInt64(0)] = reader.GetInt64(1);
+                    }
+                }
+
+                var rules = new Dictionary<string, SavedRule>(StringComparer.Ordinal);
+                using (var command = CommandIn(transaction, "SELECT id, name, fingerprint, structure, state FROM cep_rules ORDER BY name"))
+                using (var reader = command.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        var id = reader.GetInt64(0);
+                        var name = reader.GetString(1);
+                        var blob = reader.GetFieldValue<byte[]>(4);
+                        var global = BlobFormat.Unframe(blob, Encoding.UTF8.GetBytes(name), $"rule '{name}'");
+                        rules[name] = new SavedRule(name, reader.GetString(2), reader.GetString(3), global, counts.GetValueOrDefault(id))
+                        {
+                            Id = id,
+                        };
+                    }
+                }
+
+                var orphans = counts.Keys.Where(id => !rules.Values.Any(r => r.Id == id)).ToList();
+                if (orphans.Count > 0)
+                {
+                    throw new StateException(StateErrorKind.Corrupt, $"state file {Path} is damaged: key state for unknown rule id {orphans[0]}");
+                }
+
+                var inputs = new Dictionary<string, SavedInput>(StringComparer.Ordinal);
+                using (var command = CommandIn(transaction, "SELECT name, source, position FROM cep_inputs"))
+                using (var reader = command.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        var input = new SavedInput(reader.GetString(0), reader.GetString(1), reader.GetInt64(2));
+                        if (input.Offset < 0)
+                        {
+                            throw new StateException(StateErrorKind.Corrupt, $"state file {Path} is damaged: input '{input.Name}' has offset {input.Offset}");
+                        }
+
+                        inputs[input.Name] = input;
+                    }
+                }
+
+                var outputs = new Dictionary<string, long>(StringComparer.Ordinal);
+                using (var command = CommandIn(transaction, "SELECT path, length FROM cep_outputs"))
+                using (var reader = command.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        var length = reader.GetInt64(1);
+                        if (length < 0)
+                        {
+                            throw new StateException(StateErrorKind.Corrupt, $"state file {Path} is damaged: output '{reader.GetString(0)}' has length {length}");
+                        }
+
+                        outputs[reader.GetString(0)] = length;
+                    }
+                }
+
+                transaction.Commit();
+                return new SavedState(
+                    Convert.ToInt64(checkpoint),
+                    savedAt is null or DBNull ? 0 : Convert.ToInt64(savedAt),
+                    rules,
+                    inputs,
+                    outputs);
+            }
+            catch (SqliteException e)
+            {
+                throw Translate(e, Path, "read");
+            }
+            catch (InvalidCastException e)
+            {
+                throw new StateException(StateErrorKind.Corrupt, $"state file {Path} is damaged: {e.Message}", e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Hands every saved key of <paramref name="rule"/> to <paramref name="visit"/> (key bytes, payload), in key
+    /// order, each checksum verified. A damaged blob throws before it is handed out; the runner must then stop
+    /// without processing anything, so no partial restore is ever run.
+    /// </summary>
+    public void ReadKeys(SavedRule rule, Action<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>> visit)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentNullException.ThrowIfNull(visit);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            try
+            {
+                using var transaction = _connection.BeginTransaction(deferred: true);
+                using var command = CommandIn(transaction, "SELECT key, state FROM cep_keys WHERE rule = $rule ORDER BY key");
+                command.Parameters.AddWithValue("$rule", rule.Id);
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    var key = reader.GetFieldValue<byte[]>(0);
+                    var payload = BlobFormat.Unframe(reader.GetFieldValue<byte[]>(1), key, $"rule '{rule.Name}', key {Describe(key)}");
+                    visit(key, payload);
+                }
+
+                reader.Close();
+                transaction.Commit();
+            }
+            catch (SqliteException e)
+            {
+                throw Translate(e, Path, "read");
+            }
+        }
+    }
+
+    /// <summary>Runs SQLite's full integrity check and reads every blob; throws on the first problem.</summary>
+    public void VerifyAll()
+    {
+        var saved = Load();
+        lock (_gate)
+        {
+            try
+            {
+                var result = Convert.ToString(Scalar(_connection, "PRAGMA integrity_check(1)"));
+                if (result != "ok")
+                {
+                    throw new StateException(StateErrorKind.Corrupt, $"state file {Path} is damaged: {result}");
+                }
+            }
+            catch (SqliteException e)
+            {
+                throw Translate(e, Path, "verify");
+            }
+        }
+
+        if (saved is not null)
+        {
+            foreach (var rule in saved.Rules.Values)
+            {
+                ReadKeys(rule, static (_, _) => { });
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _statements.Dispose();
+            _connection.Dispose();
+        }
+    }
+
+    internal long Commit(CheckpointBatch batch, long savedAtMs)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var next = _checkpointId + 1;
+            var newRuleIds = new Dictionary<string, long>(StringComparer.Ordinal);
+            try
+            {
+                using (var transaction = _connection.BeginTransaction(deferred: false))
+                {
+                    _statements.Enlist(transaction);
+                    foreach (var name in batch.DroppedRules)
+                    {
+                        if (_ruleIds.TryGetValue(name, out var id))
+                        {
+                            _statements.DeleteRuleKeys.Parameters[0].Value = id;
+                            _statements.DeleteRuleKeys.ExecuteNonQuery();
+                            _statements.DeleteRule.Parameters[0].Value = id;
+                            _statements.DeleteRule.ExecuteNonQuery();
+                        }
+                    }
+
+                    foreach (var rule in batch.Rules)
+                    {
+                        var upsert = _statements.UpsertRule;
+                        upsert.Parameters[0].Value = rule.Name;
+                        upsert.Parameters[1].Value = rule.Fingerprint;
+                        upsert.Parameters[2].Value = rule.Structure;
+                        upsert.Parameters[3].Value = rule.Blob;
+                        newRuleIds[rule.Name] = Convert.ToInt64(upsert.ExecuteScalar());
+                    }
+
+                    foreach (var entry in batch.Keys)
+                    {
+                        var ruleId = ResolveRule(entry.Rule, newRuleIds, batch);
+                        if (entry.Blob is null)
+                        {
+                            _statements.DeleteKey.Parameters[0].Value = ruleId;
+                            _statements.DeleteKey.Parameters[1].Value = entry.Key;
+                            _statements.DeleteKey.ExecuteNonQuery();
+                        }
+                        else
+                        {
+                            _statements.UpsertKey.Parameters[0].Value = ruleId;
+                            _statements.UpsertKey.Parameters[1].Value = entry.Key;
+                            _statements.UpsertKey.Parameters[2].Value = entry.Blob;
+                            _statements.UpsertKey.ExecuteNonQuery();
+                        }
+                    }
+
+                    foreach (var input in batch.Inputs)
+                    {
+                        _statements.UpsertInput.Parameters[0].Value = input.Name;
+                        _statements.UpsertInput.Parameters[1].Value = input.Source;
+                        _statements.UpsertInput.Parameters[2].Value = input.Offset;
+                        _statements.UpsertInput.ExecuteNonQuery();
+                    }
+
+                    foreach (var (path, length) in batch.Outputs)
+                    {
+                        _statements.UpsertOutput.Parameters[0].Value = path;
+                        _statements.UpsertOutput.Parameters[1].Value = length;
+                        _statements.UpsertOutput.ExecuteNonQuery();
+                    }
+
+                    foreach (var (table, records) in batch.Records)
+                    {
+                        SqliteRecordTable.Insert(_connection, transaction, table, records, next);
+                    }
+
+                    _statements.SetMeta.Parameters[0].Value = "checkpoint";
+                    _statements.SetMeta.Parameters[1].Value = next;
+                    _statements.SetMeta.ExecuteNonQuery();
+                    _statements.SetMeta.Parameters[0].Value = "saved_at";
+                    _statements.SetMeta.Parameters[1].Value = savedAtMs;
+                    _statements.SetMeta.ExecuteNonQuery();
+                    transaction.Commit();
+                }
+
+                foreach (var name in batch.DroppedRules)
+                {
+                    _ruleIds.Remove(name);
+                }
+
+                foreach (var (name, id) in newRuleIds)
+                {
+                    _ruleIds[name] = id;
+                }
+
+                _checkpointId = next;
+                return next;
+            }
+            catch (SqliteException e)
+            {
+                var what = e.SqliteErrorCode switch
+                {
+                    13 => "the disk is full",
+                    10 => "an I/O error occurred",
+                    8 => "the file is read-only",
+                    _ => e.Message,
+                };
+                throw new StateException(
+                    StateErrorKind.CheckpointFailed,
+                    $"checkpoint #{next} could not be written to {Path}: {what} ({e.Message.TrimEnd('.')}); "
+                    + (_checkpointId == 0 ? "no earlier checkpoint exists" : $"the last good checkpoint (#{_checkpointId}) is intact"),
+                    e);
+            }
+        }
+    }
+
+    private long ResolveRule(string name, Dictionary<string, long> newRuleIds, CheckpointBatch batch)
+    {
+        if (newRuleIds.TryGetValue(name, out var id))
+        {
+            return id;
+        }
+
+        if (!batch.DroppedRules.Contains(name) && _ruleIds.TryGetValue(name, out id))
+        {
+            return id;
+        }
+
+        throw new InvalidOperationException($"key state for rule '{name}' needs SetRule in the same or an earlier checkpoint");
+    }
+
+    internal static string Describe(ReadOnlySpan<byte> key)
+    {
+        var hex = Convert.ToHexString(key.Length > 32 ? key[..32] : key);
+        return key.Length > 32 ? $"0x{hex}…" : $"0x{hex}";
+    }
+
+    private static void CheckHeader(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists || info.Length == 0)
+        {
+            return;
+        }
+
+        Span<byte> header = stackalloc byte[100];
+        int read;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        }
+
+        if (read < SqliteMagic.Length || !header[..SqliteMagic.Length].SequenceEqual(SqliteMagic))
+        {
+            throw new StateException(StateErrorKind.NotAStateFile, $"{path} is not a Cep state file (not an SQLite database)");
+        }
+
+        if (read < 100)
+        {
+            throw new StateException(StateErrorKind.Corrupt, $"state file {path} is truncated ({info.Length} bytes)");
+        }
+
+        // The header's page count is authoritative only while the change counter matches version-valid-for
+        // (file format, offsets 24 and 92); a main file shorter than that count was cut.
+        int pageSize = BinaryPrimitives.ReadUInt16BigEndian(header[16..]);
+        long pageBytes = pageSize == 1 ? 65536 : pageSize;
+        var pages = BinaryPrimitives.ReadUInt32BigEndian(header[28..]);
+        var counterValid = BinaryPrimitives.ReadUInt32BigEndian(header[24..]) == BinaryPrimitives.ReadUInt32BigEndian(header[92..]);
+        if (counterValid && pages > 0 && info.Length < pages * pageBytes)
+        {
+            throw new StateException(
+                StateErrorKind.Corrupt,
+                $"state file {path} is truncated: {info.Length} bytes, its header promises {pages * pageBytes}");
+        }
+    }
+
+    private static void SetJournal(SqliteConnection connection, StoreOptions options)
+    {
+        var mode = Convert.ToString(Scalar(connection, "PRAGMA journal_mode=WAL"));
+        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new StateException(StateErrorKind.CheckpointFailed, $"state file could not be switched to WAL mode (got '{mode}')");
+        }
+
+        Execute(connection, options.Sync == StateSync.Full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    }
+
+    private static void CreateSchema(SqliteConnection connection)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        foreach (var statement in new[]
+        {
+            $"PRAGMA application_id={ApplicationId}",
+            $"PRAGMA user_version={SchemaVersion}",
+            "CREATE TABLE cep_meta(name TEXT PRIMARY KEY NOT NULL, value ANY) WITHOUT ROWID",
+            "CREATE TABLE cep_rules(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, fingerprint TEXT NOT NULL, structure TEXT NOT NULL, state BLOB NOT NULL)",
+            "CREATE TABLE cep_keys(rule INTEGER NOT NULL, key BLOB NOT NULL, state BLOB NOT NULL, PRIMARY KEY(rule, key)) WITHOUT ROWID",
+            "CREATE TABLE cep_inputs(name TEXT PRIMARY KEY NOT NULL, source TEXT NOT NULL, position INTEGER NOT NULL) WITHOUT ROWID",
+            "CREATE TABLE cep_outputs(path TEXT PRIMARY KEY NOT NULL, length INTEGER NOT NULL) WITHOUT ROWID",
+            "INSERT INTO cep_meta(name, value) VALUES('schema', 1), ('created_by', 'cep')",
+        })
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = statement;
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
+    private static void Verify(SqliteConnection connection, string path)
+    {
+        var result = Convert.ToString(Scalar(connection, "PRAGMA quick_check(1)"));
+        if (result != "ok")
+        {
+            throw new StateException(StateErrorKind.Corrupt, $"state file {path} is damaged: {result}");
+        }
+
+        foreach (var table in new[] { "cep_meta", "cep_rules", "cep_keys", "cep_inputs", "cep_outputs" })
+        {
+            var found = Convert.ToInt64(Scalar(connection, $"SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '{table}'"));
+            if (found != 1)
+            {
+                throw new StateException(StateErrorKind.Corrupt, $"state file {path} is damaged: table {table} is missing");
+            }
+        }
+    }
+
+    internal static StateException Translate(SqliteException e, string path, string action)
+    {
+        return e.SqliteErrorCode switch
+        {
+            5 or 6 => new StateException(
+                StateErrorKind.Locked,
+                $"state file {path} is in use by another process (another 'cep run' with the same --state?)",
+                e),
+            11 or 26 => new StateException(StateErrorKind.Corrupt, $"state file {path} is damaged ({action}): {e.Message}", e),
+            13 => new StateException(StateErrorKind.CheckpointFailed, $"state file {path}: the disk is full ({action})", e),
+            _ => new StateException(StateErrorKind.CheckpointFailed, $"state file {path} could not be used ({action}): {e.Message}", e),
+        };
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private SqliteCommand Command(string sql)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        return command;
+    }
+
+    private SqliteCommand CommandIn(SqliteTransaction transaction, string sql)
+    {
+        var command = Command(sql);
+        command.Transaction = transaction;
+        return command;
+    }
+
+    private object? ScalarIn(SqliteTransaction transaction, string sql)
+    {
+        using var command = CommandIn(transaction, sql);
+        return command.ExecuteScalar();
+    }
+
+    /// <summary>Prepared once, reused by every checkpoint.</summary>
+    private sealed class Statements : IDisposable
+    {
+        private readonly List<SqliteCommand> _all = [];
+
+        public Statements(SqliteConnection connection)
+        {
+            UpsertRule = Prepare(
+                connection,
+                "INSERT INTO cep_rules(name, fingerprint, structure, state) VALUES($name, $fingerprint, $structure, $state) "
+                + "ON CONFLICT(name) DO UPDATE SET fingerprint = excluded.fingerprint, structure = excluded.structure, state = excluded.state "
+                + "RETURNING id",
+                "$name",
+                "$fingerprint",
+                "$structure",
+                "$state");
+            DeleteRule = Prepare(connection, "DELETE FROM cep_rules WHERE id = $id", "$id");
+            DeleteRuleKeys = Prepare(connection, "DELETE FROM cep_keys WHERE rule = $id", "$id");
+            UpsertKey = Prepare(connection, "INSERT OR REPLACE INTO cep_keys(rule, key, state) VALUES($rule, $key, $state)", "$rule", "$key", "$state");
+            DeleteKey = Prepare(connection, "DELETE FROM cep_keys WHERE rule = $rule AND key = $key", "$rule", "$key");
+            UpsertInput = Prepare(connection, "INSERT OR REPLACE INTO cep_inputs(name, source, position) VALUES($name, $source, $position)", "$name", "$source", "$position");
+            UpsertOutput = Prepare(connection, "INSERT OR REPLACE INTO cep_outputs(path, length) VALUES($path, $length)", "$path", "$length");
+            SetMeta = Prepare(connection, "INSERT OR REPLACE INTO cep_meta(name, value) VALUES($name, $value)", "$name", "$value");
+        }
+
+        public SqliteCommand UpsertRule { get; }
+
+        public SqliteCommand DeleteRule { get; }
+
+        public SqliteCommand DeleteRuleKeys { get; }
+
+        public SqliteCommand UpsertKey { get; }
+
+        public SqliteCommand DeleteKey { get; }
+
+        public SqliteCommand UpsertInput { get; }
+
+        public SqliteCommand UpsertOutput { get; }
+
+        public SqliteCommand SetMeta { get; }
+
+        public void Enlist(SqliteTransaction transaction)
+        {
+            foreach (var command in _all)
+            {
+                command.Transaction = transaction;
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var command in _all)
+            {
+                command.Dispose();
+            }
+        }
+
+        private SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var name in parameters)
+            {
+                command.Parameters.Add(new SqliteParameter { ParameterName = name });
+            }
+
+            _all.Add(command);
+            return command;
+        }
+    }
+}
