@@ -508,6 +508,10 @@ public sealed class CheckpointStore : IDisposable
         }
 
         Execute(connection, options.Sync == StateSync.Full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+        if (options.MaxPageCount is { } pages)
+        {
+            Execute(connection, $"PRAGMA max_page_count={pages}");
+        }
     }
 
     private static void CreateSchema(SqliteConnection connection)

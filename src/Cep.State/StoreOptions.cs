@@ -24,6 +24,9 @@ public sealed record StoreOptions
     /// <summary>Keep other processes out of the file while it is open (on by default).</summary>
     public bool Exclusive { get; init; } = true;
 
+    /// <summary>Caps the file's size in pages; lets tests provoke a full disk (SQLITE_FULL) without filling one.</summary>
+    internal long? MaxPageCount { get; init; }
+
     public static StoreOptions Default { get; } = new();
 
     public static StateSync ParseSync(string text) => text.Trim().ToLowerInvariant() switch
