@@ -55,6 +55,24 @@ public sealed class RxOperatorTests
     }
 
     [Fact]
+    public void Throttle_BurstThenQuiet_EmitsLastOfBurstAfterQuietPeriod()
+    {
+        // The example in docs/testing-kit.md, kept here so the document cannot drift from the kit.
+        var scheduler = new TestScheduler();
+        var xs = scheduler.CreateHotObservable(
+            OnNext(150, 0),
+            OnNext(210, 1),
+            OnNext(220, 2),
+            OnNext(250, 3),
+            OnCompleted<int>(400));
+
+        var results = scheduler.Start(() => xs.Throttle(TimeSpan.FromTicks(20), scheduler));
+
+        results.Messages.AssertEqual(OnNext(240, 2), OnNext(270, 3), OnCompleted<int>(400));
+        xs.Subscriptions.AssertEqual(Subscribe(200, 400));
+    }
+
+    [Fact]
     public void Timeout_NoValueInTime_ErrorsAtDeadline()
     {
         var scheduler = new TestScheduler();
