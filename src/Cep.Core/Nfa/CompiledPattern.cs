@@ -49,6 +49,7 @@ public sealed class CompiledPattern<T>
         Condition<T>[] baseConditions,
         bool[] baseReadsContext,
         string[] baseNames,
+        int[] baseSteps,
         int startState,
         IReadOnlyList<NfaStateInfo> states,
         string fingerprint)
@@ -64,6 +65,7 @@ public sealed class CompiledPattern<T>
         BaseConditions = baseConditions;
         BaseReadsContext = baseReadsContext;
         BaseNames = baseNames;
+        BaseSteps = baseSteps;
         StartState = startState;
         States = states;
         Fingerprint = fingerprint;
@@ -128,6 +130,9 @@ public sealed class CompiledPattern<T>
     internal bool[] BaseReadsContext { get; }
 
     internal string[] BaseNames { get; }
+
+    /// <summary>The step each base condition belongs to, for error reports.</summary>
+    internal int[] BaseSteps { get; }
 
     internal int StartState { get; }
 

@@ -165,6 +165,7 @@ public static class PatternCompiler
         private readonly List<Condition<T>> _bases = [];
         private readonly List<bool> _baseReadsContext = [];
         private readonly List<string> _baseNames = [];
+        private readonly List<int> _baseSteps = [];
         private readonly EdgeCondition<T>[] _take;
         private readonly EdgeCondition<T>?[] _until;
         private int _current;
@@ -182,18 +183,19 @@ public static class PatternCompiler
                 var step = _steps[i];
                 _take[i] = step.Condition is null
                     ? EdgeCondition<T>.True
-                    : AddBase(step.Condition, step.ConditionReadsContext, step.ConditionText ?? $"{step.Name}.where");
+                    : AddBase(step.Condition, step.ConditionReadsContext, step.ConditionText ?? $"{step.Name}.where", i);
                 if (step.Until is not null)
                 {
-                    _until[i] = AddBase(step.Until, true, step.UntilText ?? $"{step.Name}.until");
+                    _until[i] = AddBase(step.Until, true, step.UntilText ?? $"{step.Name}.until", i);
                 }
             }
         }
 
         private StepSpec<T> Step => _steps[_current];
 
-        private EdgeCondition<T> AddBase(Condition<T> condition, bool readsContext, string name)
+        private EdgeCondition<T> AddBase(Condition<T> condition, bool readsContext, string name, int step)
         {
+            _baseSteps.Add(step);
             _bases.Add(condition);
             _baseReadsContext.Add(readsContext);
             _baseNames.Add(name);
@@ -607,6 +609,7 @@ public static class PatternCompiler
                 _bases.ToArray(),
                 _baseReadsContext.ToArray(),
                 baseNames,
+                _baseSteps.ToArray(),
                 0,
                 infos,
                 Fingerprint(_spec));

@@ -1,0 +1,347 @@
+using Cep.Nfa;
+
+namespace Cep.Runtime;
+
+/// <summary>The NFA step for one key: Flink CEP's computation-state semantics over the shared buffer.</summary>
+public sealed partial class KeyedPatternOperator<T, TKey>
+{
+    private void Dispatch(TKey key, T @event, long timestamp, long sequence)
+    {
+        if (!_keys.TryGetValue(key, out var state))
+        {
+            state = new KeyRuns<T>();
+            _keys.Add(key, state);
+        }
+        _currentKey = key;
+        // Before the pattern sees an event at t, every run whose window ends at or before t closes.
+        if (_pattern.HasWindows && state.Count > 0)
+        {
+            CloseExpired(key, state, timestamp);
+        }
+        Process(key, state, @event, timestamp, sequence);
+        RegisterTimer(key, state);
+        MarkChanged(key);
+        if (state.IsEmpty)
+        {
+            _keys.Remove(key);
+        }
+    }
+
+    private void Process(TKey key, KeyRuns<T> state, T @event, long timestamp, long sequence)
+    {
+        _nextRuns.Clear();
+        _potential.Clear();
+        _evaluator.BeginEvent(@event, timestamp);
+        var anyOrder = _pattern.AnyOrder;
+        var takenByOpenRun = false;
+        var runs = state.Runs;
+        for (var i = 0; i < state.Count; i++)
+        {
+            takenByOpenRun |= ComputeNextStates(runs[i], isStart: false, @event, timestamp, sequence);
+            Classify(timestamp);
+        }
+        // The start run is implicit: every event may begin a new partial match. With order: any, only when
+        // no partial match is open for the key.
+        if (!anyOrder || (state.Count == 0 && !takenByOpenRun))
+        {
+            ComputeNextStates(new Run<T>(_pattern.StartState, null, 0, -1, 0), isStart: true, @event, timestamp, sequence);
+            Classify(timestamp);
+        }
+        _evaluator.EndEvent();
+        state.SetRuns(_nextRuns);
+        _nextRuns.Clear();
+        if (_potential.Count > 0 || state.Waiting is { Count: > 0 })
+        {
+            HandleMatches(key, state, _potential);
+        }
+        _potential.Clear();
+    }
+
+    /// <summary>Sorts the branches of one run: completed ones become potential matches; if any branch reached a
+    /// stop state the remaining ones die with it (a negated step matched).</summary>
+    private void Classify(long timestamp)
+    {
+        var kinds = _pattern.Kinds;
+        var stopped = false;
+        foreach (var run in _branch)
+        {
+            if (kinds[run.State] == NfaStateKind.Stop)
+            {
+                stopped = true;
+            }
+        }
+        foreach (var run in _branch)
+        {
+            var kind = kinds[run.State];
+            if (kind == NfaStateKind.Final)
+            {
+                _potential.Add(new CompletedMatch<T>(run.Head!, run.StartTimestamp, run.StartSequence, timestamp));
+            }
+            else if (kind != NfaStateKind.Stop && !stopped)
+            {
+                _nextRuns.Add(run);
+            }
+        }
+        _branch.Clear();
+    }
+
+    /// <summary>Follows Proceed edges from the run's state, collects the Take and Ignore edges whose conditions
+    /// hold, and turns each into a successor run in <see cref="_branch"/>. Returns whether the event was taken.</summary>
+    private bool ComputeNextStates(Run<T> run, bool isStart, T @event, long timestamp, long sequence)
+    {
+        var pattern = _pattern;
+        var edgeStart = pattern.EdgeStart;
+        var actions = pattern.EdgeAction;
+        var targets = pattern.EdgeTarget;
+        var conditions = pattern.EdgeCondition;
+        _evaluator.BeginRun(run.Head);
+        _edges.Clear();
+        _stack.Push(run.State);
+        while (_stack.Count > 0)
+        {
+            var s = _stack.Pop();
+            for (var e = edgeStart[s]; e < edgeStart[s + 1]; e++)
+            {
+                if (!conditions[e].Evaluate(_evaluator))
+                {
+                    continue;
+                }
+                if (actions[e] == NfaAction.Proceed)
+                {
+                    _stack.Push(targets[e]);
+                }
+                else
+                {
+                    _edges.Add(e);
+                }
+            }
+        }
+        if (pattern.AnyOrder)
+        {
+            // A conjunction never branches: the first step that can take the event takes it.
+            var firstTake = _edges.FindIndex(e => actions[e] == NfaAction.Take);
+            if (firstTake >= 0)
+            {
+                var edge = _edges[firstTake];
+                _edges.Clear();
+                _edges.Add(edge);
+            }
+        }
+        var taken = false;
+        foreach (var e in _edges)
+        {
+            if (actions[e] == NfaAction.Ignore)
+            {
+                if (!isStart)
+                {
+                    _branch.Add(run with { State = targets[e] });
+                }
+                continue;
+            }
+            taken = true;
+            var node = new SharedBufferNode<T>(@event, timestamp, sequence, pattern.EdgeStep[e], run.Head);
+            var startTimestamp = isStart ? timestamp : run.StartTimestamp;
+            var startSequence = isStart ? sequence : run.StartSequence;
+            var target = targets[e];
+            _branch.Add(new Run<T>(target, node, startTimestamp, startSequence, timestamp));
+            var final = FindFinalAfterProceed(target);
+            if (final >= 0)
+            {
+                _branch.Add(new Run<T>(final, node, startTimestamp, startSequence, timestamp));
+            }
+        }
+        return taken;
+    }
+
+    /// <summary>Whether the state can reach the final state through Proceed edges on the same event (a step that
+    /// just took an event may complete the match at once when everything after it is optional).</summary>
+    private int FindFinalAfterProceed(int state)
+    {
+        var pattern = _pattern;
+        var edgeStart = pattern.EdgeStart;
+        _stack.Push(state);
+        var found = -1;
+        while (_stack.Count > 0 && found < 0)
+        {
+            var s = _stack.Pop();
+            for (var e = edgeStart[s]; e < edgeStart[s + 1]; e++)
+            {
+                if (pattern.EdgeAction[e] == NfaAction.Proceed && pattern.EdgeCondition[e].Evaluate(_evaluator))
+                {
+                    var target = pattern.EdgeTarget[e];
+                    if (pattern.Kinds[target] == NfaStateKind.Final)
+                    {
+                        found = target;
+                        break;
+                    }
+                    _stack.Push(target);
+                }
+            }
+        }
+        _stack.Clear();
+        return found;
+    }
+
+    /// <summary>Closes the runs whose window has ended by <paramref name="time"/>: timeouts, or matches for a
+    /// trailing notFollowedBy.</summary>
+    private void CloseExpired(TKey key, KeyRuns<T> state, long time)
+    {
+        var window = _pattern.WindowMs;
+        var stepWindows = _pattern.StepWindowMs;
+        var kinds = _pattern.Kinds;
+        var runs = state.Runs;
+        var kept = 0;
+        _expiredPending.Clear();
+        for (var i = 0; i < state.Count; i++)
+        {
+            var run = runs[i];
+            var stepWindow = stepWindows[run.State];
+            var previousExpired = stepWindow > 0 && run.PreviousTimestamp + stepWindow <= time;
+            var firstExpired = window > 0 && run.StartTimestamp + window <= time;
+            if (!previousExpired && !firstExpired)
+            {
+                runs[kept++] = run;
+                continue;
+            }
+            var closedAt = previousExpired ? run.PreviousTimestamp + stepWindow : run.StartTimestamp + window;
+            if (kinds[run.State] == NfaStateKind.Pending)
+            {
+                _expiredPending.Add(new CompletedMatch<T>(run.Head!, run.StartTimestamp, run.StartSequence, closedAt));
+            }
+            else
+            {
+                Stats.Timeouts++;
+                _sink.OnTimeout(new PatternResult<T, TKey>(key, closedAt, run.Head!, _pattern.StepNamesArray));
+            }
+        }
+        state.Truncate(kept);
+        if (_expiredPending.Count > 0 || state.Waiting is { Count: > 0 })
+        {
+            HandleMatches(key, state, _expiredPending);
+        }
+        _expiredPending.Clear();
+    }
+
+    /// <summary>
+    /// Emits completed matches. Without a skip strategy they go out at once. With one, they are emitted in the
+    /// order of their first event: a completed match waits while a partial match that started earlier is open,
+    /// and each emitted match prunes the partial and waiting matches its strategy discards.
+    /// </summary>
+    private void HandleMatches(TKey key, KeyRuns<T> state, List<CompletedMatch<T>> completed)
+    {
+        if (_pattern.AfterMatch.Kind == SkipKind.NoSkip)
+        {
+            foreach (var match in completed)
+            {
+                Emit(key, match);
+            }
+            return;
+        }
+        if (completed.Count > 0)
+        {
+            var waiting = state.Waiting ??= [];
+            foreach (var match in completed)
+            {
+                var at = waiting.Count;
+                while (at > 0 && Compare(waiting[at - 1].StartTimestamp, waiting[at - 1].StartSequence, match.StartTimestamp, match.StartSequence) > 0)
+                {
+                    at--;
+                }
+                waiting.Insert(at, match);
+            }
+        }
+        EmitWaiting(key, state);
+    }
+
+    private void EmitWaiting(TKey key, KeyRuns<T> state)
+    {
+        var waiting = state.Waiting;
+        if (waiting is null)
+        {
+            return;
+        }
+        while (waiting.Count > 0)
+        {
+            var earliest = waiting[0];
+            if (state.Count > 0 && Compare(earliest.StartTimestamp, earliest.StartSequence, state.Runs[0].StartTimestamp, state.Runs[0].StartSequence) > 0)
+            {
+                break;
+            }
+            waiting.RemoveAt(0);
+            Prune(state, earliest);
+            Emit(key, earliest);
+        }
+        if (waiting.Count == 0)
+        {
+            state.Waiting = null;
+        }
+    }
+
+    private void Emit(TKey key, in CompletedMatch<T> match)
+    {
+        Stats.Matches++;
+        _sink.OnMatch(new PatternResult<T, TKey>(key, match.Time, match.Head, _pattern.StepNamesArray));
+    }
+
+    private void Prune(KeyRuns<T> state, in CompletedMatch<T> match)
+    {
+        long pruneTimestamp, pruneSequence;
+        bool inclusive;
+        var skip = _pattern.AfterMatch;
+        switch (skip.Kind)
+        {
+            case SkipKind.SkipPastLastEvent:
+                (pruneTimestamp, pruneSequence, inclusive) = (match.Head.Timestamp, match.Head.Sequence, true);
+                break;
+            case SkipKind.SkipToNext:
+                (pruneTimestamp, pruneSequence, inclusive) = (match.StartTimestamp, match.StartSequence, true);
+                break;
+            case SkipKind.SkipToFirst:
+            case SkipKind.SkipToLast:
+                var step = _pattern.StepIndex(skip.Step!);
+                SharedBufferNode<T>? target = null;
+                for (var node = match.Head; node is not null; node = node.Previous)
+                {
+                    if (node.Step == step)
+                    {
+                        target = node;
+                        if (skip.Kind == SkipKind.SkipToLast)
+                        {
+                            break;
+                        }
+                    }
+                }
+                if (target is null)
+                {
+                    return;
+                }
+                (pruneTimestamp, pruneSequence, inclusive) = (target.Timestamp, target.Sequence, false);
+                break;
+            default:
+                return;
+        }
+        var runs = state.Runs;
+        var kept = 0;
+        for (var i = 0; i < state.Count; i++)
+        {
+            var c = Compare(runs[i].StartTimestamp, runs[i].StartSequence, pruneTimestamp, pruneSequence);
+            if (c < 0 || (inclusive && c == 0))
+            {
+                continue;
+            }
+            runs[kept++] = runs[i];
+        }
+        state.Truncate(kept);
+        state.Waiting?.RemoveAll(w =>
+        {
+            var c = Compare(w.StartTimestamp, w.StartSequence, pruneTimestamp, pruneSequence);
+            return c < 0 || (inclusive && c == 0);
+        });
+    }
+
+    private static int Compare(long timestampA, long sequenceA, long timestampB, long sequenceB)
+    {
+        var c = timestampA.CompareTo(timestampB);
+        return c != 0 ? c : sequenceA.CompareTo(sequenceB);
+    }
+}

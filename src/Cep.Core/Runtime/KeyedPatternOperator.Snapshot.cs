@@ -1,0 +1,239 @@
+using Cep.Nfa;
+using Cep.State;
+
+namespace Cep.Runtime;
+
+/// <summary>
+/// Snapshot and restore (STYLE 8). The global part holds watermarks, inputs, the reorder buffer and counters;
+/// each key's part holds its runs, the waiting matches and the shared-buffer nodes they reach (each node once).
+/// Timers are not stored: they are derived from the runs on restore. The bytes are deterministic, so
+/// snapshot → restore → snapshot gives the same bytes.
+/// </summary>
+public sealed partial class KeyedPatternOperator<T, TKey>
+{
+    private const byte GlobalFormat = 1;
+    private const byte KeyFormat = 1;
+
+    /// <summary>Keys touched since the last <see cref="ClearChanged"/> (only with trackChanges).</summary>
+    public IReadOnlyCollection<TKey> ChangedKeys => (IReadOnlyCollection<TKey>?)_changed ?? [];
+
+    /// <summary>Every key that holds state.</summary>
+    public IEnumerable<TKey> Keys => _keys.Keys;
+
+    public void ClearChanged() => _changed?.Clear();
+
+    public void WriteGlobal(SnapshotWriter writer, ISnapshotCodec<T, TKey> codec)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(codec);
+        writer.WriteByte(GlobalFormat);
+        writer.WriteVarInt(_watermark);
+        writer.WriteVarInt(_sequence);
+        writer.WriteVarInt(_now);
+        writer.WriteVarInt(_firstNow);
+        writer.WriteBool(_ended);
+        writer.WriteVarUInt((ulong)_inputWatermark.Length);
+        for (var i = 0; i < _inputWatermark.Length; i++)
+        {
+            writer.WriteVarInt(_inputWatermark[i]);
+            writer.WriteVarInt(_inputLastArrival[i]);
+            writer.WriteBool(_inputEnded[i]);
+        }
+        var buffered = _reorder.UnorderedItems.Select(item => item.Element).OrderBy(e => e.Timestamp).ThenBy(e => e.Sequence).ToList();
+        writer.WriteVarUInt((ulong)buffered.Count);
+        foreach (var e in buffered)
+        {
+            codec.WriteKey(writer, e.Key);
+            writer.WriteVarInt(e.Timestamp);
+            writer.WriteVarInt(e.Sequence);
+            codec.WriteEvent(writer, e.Event);
+        }
+        writer.WriteVarInt(Stats.Events);
+        writer.WriteVarInt(Stats.Matches);
+        writer.WriteVarInt(Stats.Timeouts);
+        writer.WriteVarInt(Stats.Late);
+        writer.WriteVarInt(Stats.ConditionErrors);
+    }
+
+    public void ReadGlobal(SnapshotReader reader, ISnapshotCodec<T, TKey> codec)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(codec);
+        var format = reader.ReadByte();
+        if (format != GlobalFormat)
+        {
+            throw new InvalidDataException($"Operator snapshot format {format} is not supported (expected {GlobalFormat}).");
+        }
+        _watermark = reader.ReadVarInt();
+        _sequence = reader.ReadVarInt();
+        _now = reader.ReadVarInt();
+        _firstNow = reader.ReadVarInt();
+        _ended = reader.ReadBool();
+        var inputs = reader.ReadCount();
+        if (inputs != _inputWatermark.Length)
+        {
+            throw new InvalidDataException($"The snapshot has {inputs} input(s); the operator reads {_inputWatermark.Length}.");
+        }
+        for (var i = 0; i < inputs; i++)
+        {
+            _inputWatermark[i] = reader.ReadVarInt();
+            _inputLastArrival[i] = reader.ReadVarInt();
+            _inputEnded[i] = reader.ReadBool();
+        }
+        _reorder.Clear();
+        var count = reader.ReadCount();
+        for (var i = 0; i < count; i++)
+        {
+            var key = codec.ReadKey(reader);
+            var timestamp = reader.ReadVarInt();
+            var sequence = reader.ReadVarInt();
+            var @event = codec.ReadEvent(reader);
+            _reorder.Enqueue(new BufferedEvent(key, @event, timestamp, sequence), (timestamp, sequence));
+        }
+        Stats.Events = reader.ReadVarInt();
+        Stats.Matches = reader.ReadVarInt();
+        Stats.Timeouts = reader.ReadVarInt();
+        Stats.Late = reader.ReadVarInt();
+        Stats.ConditionErrors = reader.ReadVarInt();
+    }
+
+    /// <summary>Writes one key's state; returns false (writing nothing) when the key holds none, so the store
+    /// can delete it.</summary>
+    public bool WriteKey(TKey key, SnapshotWriter writer, ISnapshotCodec<T, TKey> codec)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(codec);
+        if (!_keys.TryGetValue(key, out var state) || state.IsEmpty)
+        {
+            return false;
+        }
+        // Number the nodes so that a node's predecessor always comes before it.
+        var ids = new Dictionary<SharedBufferNode<T>, int>(ReferenceEqualityComparer.Instance);
+        var ordered = new List<SharedBufferNode<T>>();
+        var chain = new Stack<SharedBufferNode<T>>();
+        void Collect(SharedBufferNode<T>? head)
+        {
+            for (var node = head; node is not null && !ids.ContainsKey(node); node = node.Previous)
+            {
+                chain.Push(node);
+            }
+            while (chain.Count > 0)
+            {
+                var node = chain.Pop();
+                ids[node] = ordered.Count;
+                ordered.Add(node);
+            }
+        }
+        for (var i = 0; i < state.Count; i++)
+        {
+            Collect(state.Runs[i].Head);
+        }
+        if (state.Waiting is not null)
+        {
+            foreach (var waiting in state.Waiting)
+            {
+                Collect(waiting.Head);
+            }
+        }
+        writer.WriteByte(KeyFormat);
+        writer.WriteVarUInt((ulong)ordered.Count);
+        foreach (var node in ordered)
+        {
+            writer.WriteVarUInt(node.Previous is null ? 0 : (ulong)ids[node.Previous] + 1);
+            writer.WriteVarUInt((ulong)node.Step);
+            writer.WriteVarInt(node.Timestamp);
+            writer.WriteVarInt(node.Sequence);
+            codec.WriteEvent(writer, node.Event);
+        }
+        writer.WriteVarUInt((ulong)state.Count);
+        for (var i = 0; i < state.Count; i++)
+        {
+            ref var run = ref state.Runs[i];
+            writer.WriteVarUInt((ulong)run.State);
+            writer.WriteVarUInt(run.Head is null ? 0 : (ulong)ids[run.Head] + 1);
+            writer.WriteVarInt(run.StartTimestamp);
+            writer.WriteVarInt(run.StartSequence);
+            writer.WriteVarInt(run.PreviousTimestamp);
+        }
+        var waitingCount = state.Waiting?.Count ?? 0;
+        writer.WriteVarUInt((ulong)waitingCount);
+        for (var i = 0; i < waitingCount; i++)
+        {
+            var match = state.Waiting![i];
+            writer.WriteVarUInt((ulong)ids[match.Head]);
+            writer.WriteVarInt(match.StartTimestamp);
+            writer.WriteVarInt(match.StartSequence);
+            writer.WriteVarInt(match.Time);
+        }
+        return true;
+    }
+
+    /// <summary>Restores one key's state written by <see cref="WriteKey"/>, replacing whatever the key held.</summary>
+    public void ReadKey(TKey key, SnapshotReader reader, ISnapshotCodec<T, TKey> codec)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(codec);
+        var format = reader.ReadByte();
+        if (format != KeyFormat)
+        {
+            throw new InvalidDataException($"Key snapshot format {format} is not supported (expected {KeyFormat}).");
+        }
+        var stateCount = _pattern.Kinds.Length;
+        var stepCount = _pattern.StepNamesArray.Length;
+        var nodeCount = reader.ReadCount();
+        var nodes = new SharedBufferNode<T>[nodeCount];
+        for (var i = 0; i < nodeCount; i++)
+        {
+            var previous = reader.ReadCount(i);
+            var step = reader.ReadCount(stepCount - 1);
+            var timestamp = reader.ReadVarInt();
+            var sequence = reader.ReadVarInt();
+            var @event = codec.ReadEvent(reader);
+            nodes[i] = new SharedBufferNode<T>(@event, timestamp, sequence, step, previous == 0 ? null : nodes[previous - 1]);
+        }
+        var state = new KeyRuns<T>();
+        var runCount = reader.ReadCount();
+        var runs = new List<Run<T>>(runCount);
+        for (var i = 0; i < runCount; i++)
+        {
+            var s = reader.ReadCount(stateCount - 1);
+            var head = reader.ReadCount(nodeCount);
+            runs.Add(new Run<T>(s, head == 0 ? null : nodes[head - 1], reader.ReadVarInt(), reader.ReadVarInt(), reader.ReadVarInt()));
+        }
+        state.SetRuns(runs);
+        var waitingCount = reader.ReadCount();
+        if (waitingCount > 0)
+        {
+            state.Waiting = new List<CompletedMatch<T>>(waitingCount);
+            for (var i = 0; i < waitingCount; i++)
+            {
+                var head = nodes[reader.ReadCount(nodeCount - 1)];
+                state.Waiting.Add(new CompletedMatch<T>(head, reader.ReadVarInt(), reader.ReadVarInt(), reader.ReadVarInt()));
+            }
+        }
+        if (state.IsEmpty)
+        {
+            _keys.Remove(key);
+            return;
+        }
+        _keys[key] = state;
+        RegisterTimer(key, state);
+    }
+
+    /// <summary>Forgets every key, buffered event, timer and watermark: back to a fresh operator.</summary>
+    public void Reset()
+    {
+        _keys.Clear();
+        _reorder.Clear();
+        _timers.Clear();
+        _changed?.Clear();
+        Array.Fill(_inputWatermark, long.MinValue);
+        Array.Fill(_inputLastArrival, long.MinValue);
+        Array.Fill(_inputEnded, false);
+        _watermark = long.MinValue;
+        _sequence = 0;
+        _now = long.MinValue;
+        _firstNow = long.MinValue;
+        _ended = false;
+    }
+}

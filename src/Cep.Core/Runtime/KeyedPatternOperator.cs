@@ -1,0 +1,330 @@
+using Cep.Nfa;
+using Cep.State;
+
+namespace Cep.Runtime;
+
+/// <summary>
+/// Runs one compiled pattern over a keyed stream. Per key it holds the open runs (partial matches), their shared
+/// event history, the completed matches waiting for an earlier partial match, and one timer; across keys it holds
+/// the watermarks of its inputs, the reorder buffer (event time) and the timer queue. It is single-threaded and
+/// passive: hosts hand it events, watermarks, the end of inputs and the clock.
+/// </summary>
+public sealed partial class KeyedPatternOperator<T, TKey>
+    where TKey : notnull
+{
+    private readonly CompiledPattern<T> _pattern;
+    private readonly OperatorOptions _options;
+    private readonly IPatternSink<T, TKey> _sink;
+    private readonly Dictionary<TKey, KeyRuns<T>> _keys;
+    private readonly ConditionEvaluator<T> _evaluator;
+    private readonly PriorityQueue<BufferedEvent, (long Timestamp, long Sequence)> _reorder = new();
+    private readonly PriorityQueue<TKey, long> _timers = new();
+    private readonly long[] _inputWatermark;
+    private readonly long[] _inputLastArrival;
+    private readonly bool[] _inputEnded;
+    private readonly HashSet<TKey>? _changed;
+
+    // Scratch space reused for every event: the decision graph and the runs it produces.
+    private readonly List<Run<T>> _nextRuns = [];
+    private readonly List<Run<T>> _branch = [];
+    private readonly List<int> _edges = [];
+    private readonly Stack<int> _stack = new();
+    private readonly List<CompletedMatch<T>> _potential = [];
+    private readonly List<CompletedMatch<T>> _expiredPending = [];
+
+    private long _watermark = long.MinValue;
+    private long _sequence;
+    private long _now = long.MinValue;
+    private bool _ended;
+
+    public KeyedPatternOperator(CompiledPattern<T> pattern, OperatorOptions options, IPatternSink<T, TKey> sink, IEqualityComparer<TKey>? keyComparer = null, bool trackChanges = false)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.InputCount, 1);
+        _pattern = pattern;
+        _options = options;
+        _sink = sink;
+        _keys = new Dictionary<TKey, KeyRuns<T>>(keyComparer);
+        _evaluator = new ConditionEvaluator<T>(pattern, ReportConditionError);
+        _inputWatermark = new long[options.InputCount];
+        _inputLastArrival = new long[options.InputCount];
+        _inputEnded = new bool[options.InputCount];
+        Array.Fill(_inputWatermark, long.MinValue);
+        Array.Fill(_inputLastArrival, long.MinValue);
+        if (trackChanges)
+        {
+            _changed = new HashSet<TKey>(keyComparer);
+        }
+    }
+
+    public CompiledPattern<T> Pattern => _pattern;
+
+    /// <summary>The operator's event-time watermark (long.MinValue before any; long.MaxValue once every input ended).</summary>
+    public long Watermark => _watermark;
+
+    /// <summary>The earliest pending timer deadline, for hosts that schedule a wake-up (processing time).</summary>
+    public long? NextTimer => _timers.TryPeek(out _, out var deadline) ? deadline : null;
+
+    public OperatorStats Stats { get; } = new();
+
+    /// <summary>Whether every input has ended (all windows closed, all waiting matches emitted).</summary>
+    public bool Ended => _ended;
+
+    /// <summary>Number of keys that hold state.</summary>
+    public int KeyCount => _keys.Count;
+
+    /// <summary>Number of open partial matches over all keys.</summary>
+    public long PendingRuns
+    {
+        get
+        {
+            long total = 0;
+            foreach (var state in _keys.Values)
+            {
+                total += state.Count;
+            }
+            return total;
+        }
+    }
+
+    /// <summary>Number of events waiting in the reorder buffer for the watermark.</summary>
+    public int BufferedEvents => _reorder.Count;
+
+    /// <summary>Hands the operator an event. Event time: <paramref name="timestamp"/> is the event's time and
+    /// <paramref name="now"/> the processing clock (for idleness). Processing time: both are the clock.</summary>
+    public void OnEvent(int input, TKey key, T @event, long timestamp, long now)
+    {
+        CheckInput(input);
+        if (_ended)
+        {
+            throw new InvalidOperationException("Every input has ended; the operator takes no more events.");
+        }
+        Stats.Events++;
+        _now = Math.Max(_now, now);
+        _inputLastArrival[input] = now;
+        if (_options.TimeMode == TimeMode.ProcessingTime)
+        {
+            FireTimers(timestamp);
+            Dispatch(key, @event, timestamp, _sequence++);
+            return;
+        }
+        if (timestamp <= _watermark)
+        {
+            Stats.Late++;
+            _sink.OnLate(input, @event, timestamp);
+            return;
+        }
+        _reorder.Enqueue(new BufferedEvent(key, @event, timestamp, _sequence), (timestamp, _sequence));
+        _sequence++;
+        var candidate = timestamp - _options.OutOfOrdernessMs - 1;
+        if (candidate > _inputWatermark[input])
+        {
+            _inputWatermark[input] = candidate;
+        }
+        UpdateWatermark();
+    }
+
+    /// <summary>An explicit watermark for one input: no more events at or below it are expected there.</summary>
+    public void OnWatermark(int input, long watermark)
+    {
+        CheckInput(input);
+        if (watermark > _inputWatermark[input])
+        {
+            _inputWatermark[input] = watermark;
+        }
+        UpdateWatermark();
+    }
+
+    /// <summary>The input ended: its watermark moves to the end of time.</summary>
+    public void EndInput(int input)
+    {
+        CheckInput(input);
+        if (_inputEnded[input])
+        {
+            return;
+        }
+        _inputEnded[input] = true;
+        _inputWatermark[input] = long.MaxValue;
+        if (Array.TrueForAll(_inputEnded, ended => ended))
+        {
+            EndAll();
+        }
+        else
+        {
+            UpdateWatermark();
+        }
+    }
+
+    /// <summary>The processing clock moved: fire due processing-time timers; re-check idle inputs.</summary>
+    public void AdvanceTime(long now)
+    {
+        _now = Math.Max(_now, now);
+        if (_ended)
+        {
+            return;
+        }
+        if (_options.TimeMode == TimeMode.ProcessingTime)
+        {
+            FireTimers(now);
+        }
+        else if (_options.IdlenessMs is not null)
+        {
+            UpdateWatermark();
+        }
+    }
+
+    private void CheckInput(int input)
+    {
+        if ((uint)input >= (uint)_inputEnded.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(input), input, $"The operator has {_inputEnded.Length} input(s).");
+        }
+    }
+
+    private void UpdateWatermark()
+    {
+        var min = long.MaxValue;
+        var active = 0;
+        var idleness = _options.IdlenessMs;
+        for (var i = 0; i < _inputWatermark.Length; i++)
+        {
+            if (_inputEnded[i])
+            {
+                continue;
+            }
+            if (idleness is { } idle && _inputLastArrival[i] != long.MinValue && _now != long.MinValue && _now - _inputLastArrival[i] >= idle)
+            {
+                continue;
+            }
+            if (idleness is { } idleNever && _inputLastArrival[i] == long.MinValue && _now != long.MinValue && _firstNow != long.MinValue && _now - _firstNow >= idleNever)
+            {
+                // An input that never sent anything is idle too once the idleness has passed since the start.
+                continue;
+            }
+            active++;
+            min = Math.Min(min, _inputWatermark[i]);
+        }
+        if (active == 0)
+        {
+            // Every remaining input is idle: hold the watermark where it is (as Flink does).
+            return;
+        }
+        if (min > _watermark)
+        {
+            AdvanceWatermark(min);
+        }
+    }
+
+    private long _firstNow = long.MinValue;
+
+    /// <summary>Marks the moment the host started, for the idleness of inputs that never send anything.</summary>
+    public void Start(long now)
+    {
+        _firstNow = now;
+        _now = Math.Max(_now, now);
+    }
+
+    private void AdvanceWatermark(long watermark)
+    {
+        _watermark = watermark;
+        while (_reorder.TryPeek(out var buffered, out var order) && order.Timestamp <= watermark)
+        {
+            _reorder.Dequeue();
+            Dispatch(buffered.Key, buffered.Event, buffered.Timestamp, buffered.Sequence);
+        }
+        FireTimers(watermark);
+    }
+
+    private void EndAll()
+    {
+        if (_options.TimeMode == TimeMode.EventTime)
+        {
+            AdvanceWatermark(long.MaxValue);
+        }
+        else
+        {
+            FireTimers(long.MaxValue);
+        }
+        _watermark = long.MaxValue;
+        // Partial matches without a window can never complete now: discard them, then emit what waited behind them.
+        var keys = new List<TKey>(_keys.Keys);
+        foreach (var key in keys)
+        {
+            var state = _keys[key];
+            state.Truncate(0);
+            if (state.Waiting is { Count: > 0 })
+            {
+                EmitWaiting(key, state);
+            }
+            MarkChanged(key);
+            _keys.Remove(key);
+        }
+        _timers.Clear();
+        _ended = true;
+    }
+
+    private void FireTimers(long time)
+    {
+        while (_timers.TryPeek(out var key, out var deadline) && deadline <= time)
+        {
+            _timers.Dequeue();
+            if (!_keys.TryGetValue(key, out var state) || state.TimerAt != deadline)
+            {
+                continue;
+            }
+            state.TimerAt = long.MaxValue;
+            CloseExpired(key, state, time);
+            RegisterTimer(key, state);
+            MarkChanged(key);
+            if (state.IsEmpty)
+            {
+                _keys.Remove(key);
+            }
+        }
+    }
+
+    private void RegisterTimer(TKey key, KeyRuns<T> state)
+    {
+        if (!_pattern.HasWindows || state.Count == 0)
+        {
+            return;
+        }
+        var deadline = long.MaxValue;
+        var window = _pattern.WindowMs;
+        var stepWindows = _pattern.StepWindowMs;
+        var runs = state.Runs;
+        for (var i = 0; i < state.Count; i++)
+        {
+            ref var run = ref runs[i];
+            if (window > 0)
+            {
+                deadline = Math.Min(deadline, run.StartTimestamp + window);
+            }
+            var stepWindow = stepWindows[run.State];
+            if (stepWindow > 0)
+            {
+                deadline = Math.Min(deadline, run.PreviousTimestamp + stepWindow);
+            }
+        }
+        if (deadline < state.TimerAt)
+        {
+            state.TimerAt = deadline;
+            _timers.Enqueue(key, deadline);
+        }
+    }
+
+    private void MarkChanged(TKey key) => _changed?.Add(key);
+
+    private readonly record struct BufferedEvent(TKey Key, T Event, long Timestamp, long Sequence);
+
+    private TKey _currentKey = default!;
+
+    private void ReportConditionError(int baseIndex, T @event, long timestamp, Exception exception)
+    {
+        Stats.ConditionErrors++;
+        var step = _pattern.BaseSteps[baseIndex];
+        _sink.OnConditionError(new ConditionError<T>(step >= 0 ? _pattern.StepNamesArray[step] : "?", @event, timestamp, exception));
+    }
+}

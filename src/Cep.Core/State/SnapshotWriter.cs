@@ -1,0 +1,173 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Cep.State;
+
+/// <summary>
+/// Compact binary form for snapshots: LEB128 varints (zig-zag for signed), length-prefixed UTF-8 strings and
+/// byte spans. Deterministic: the same state always gives the same bytes.
+/// </summary>
+public sealed class SnapshotWriter
+{
+    private readonly ArrayBufferWriter<byte> _buffer;
+
+    public SnapshotWriter(ArrayBufferWriter<byte>? buffer = null) => _buffer = buffer ?? new ArrayBufferWriter<byte>(256);
+
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.WrittenSpan;
+
+    public ReadOnlyMemory<byte> WrittenMemory => _buffer.WrittenMemory;
+
+    public int Length => _buffer.WrittenCount;
+
+    public void Clear() => _buffer.Clear();
+
+    public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
+
+    public void WriteByte(byte value)
+    {
+        _buffer.GetSpan(1)[0] = value;
+        _buffer.Advance(1);
+    }
+
+    public void WriteBool(bool value) => WriteByte(value ? (byte)1 : (byte)0);
+
+    public void WriteVarUInt(ulong value)
+    {
+        var span = _buffer.GetSpan(10);
+        var i = 0;
+        while (value >= 0x80)
+        {
+            span[i++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        span[i++] = (byte)value;
+        _buffer.Advance(i);
+    }
+
+    public void WriteVarInt(long value) => WriteVarUInt((ulong)((value << 1) ^ (value >> 63)));
+
+    public void WriteInt64(long value)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(_buffer.GetSpan(8), value);
+        _buffer.Advance(8);
+    }
+
+    public void WriteBytes(ReadOnlySpan<byte> bytes)
+    {
+        WriteVarUInt((ulong)bytes.Length);
+        bytes.CopyTo(_buffer.GetSpan(bytes.Length));
+        _buffer.Advance(bytes.Length);
+    }
+
+    public void WriteString(string? value)
+    {
+        if (value is null)
+        {
+            WriteVarUInt(0);
+            return;
+        }
+        var count = Encoding.UTF8.GetByteCount(value);
+        WriteVarUInt((ulong)count + 1);
+        var span = _buffer.GetSpan(count);
+        Encoding.UTF8.GetBytes(value, span);
+        _buffer.Advance(count);
+    }
+}
+
+/// <summary>Reads what <see cref="SnapshotWriter"/> wrote; throws <see cref="InvalidDataException"/> on truncated or bad input.</summary>
+public sealed class SnapshotReader
+{
+    private readonly ReadOnlyMemory<byte> _data;
+    private int _position;
+
+    public SnapshotReader(ReadOnlyMemory<byte> data) => _data = data;
+
+    public bool AtEnd => _position >= _data.Length;
+
+    public int Position => _position;
+
+    private ReadOnlySpan<byte> Take(int count)
+    {
+        if (count < 0 || _position + count > _data.Length)
+        {
+            throw new InvalidDataException("Snapshot is truncated.");
+        }
+        var span = _data.Span.Slice(_position, count);
+        _position += count;
+        return span;
+    }
+
+    public byte ReadByte() => Take(1)[0];
+
+    public bool ReadBool() => ReadByte() switch
+    {
+        0 => false,
+        1 => true,
+        var b => throw new InvalidDataException($"Snapshot has {b} where a boolean was expected."),
+    };
+
+    public ulong ReadVarUInt()
+    {
+        ulong result = 0;
+        for (var shift = 0; shift < 70; shift += 7)
+        {
+            var b = ReadByte();
+            result |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return result;
+            }
+        }
+        throw new InvalidDataException("Snapshot has a malformed varint.");
+    }
+
+    public long ReadVarInt()
+    {
+        var raw = ReadVarUInt();
+        return (long)(raw >> 1) ^ -(long)(raw & 1);
+    }
+
+    public int ReadCount(int max = int.MaxValue)
+    {
+        var value = ReadVarUInt();
+        if (value > (ulong)max || value > int.MaxValue)
+        {
+            throw new InvalidDataException($"Snapshot has a count of {value}, more than {max}.");
+        }
+        return (int)value;
+    }
+
+    public long ReadInt64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
+
+    public ReadOnlyMemory<byte> ReadBytes()
+    {
+        var count = ReadCount(_data.Length - _position);
+        var memory = _data.Slice(_position, count);
+        _position += count;
+        return memory;
+    }
+
+    public string? ReadString()
+    {
+        var n = ReadVarUInt();
+        if (n == 0)
+        {
+            return null;
+        }
+        var count = (int)Math.Min(n - 1, int.MaxValue);
+        return Encoding.UTF8.GetString(Take(count));
+    }
+}
+
+/// <summary>How an operator writes its events and keys into snapshots.</summary>
+public interface ISnapshotCodec<T, TKey>
+{
+    void WriteEvent(SnapshotWriter writer, T @event);
+
+    T ReadEvent(SnapshotReader reader);
+
+    void WriteKey(SnapshotWriter writer, TKey key);
+
+    TKey ReadKey(SnapshotReader reader);
+}
