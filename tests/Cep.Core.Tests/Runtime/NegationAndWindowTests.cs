@@ -1,0 +1,104 @@
+using Cep.Nfa;
+using static Cep.Tests.Runtime.Harness;
+
+namespace Cep.Tests.Runtime;
+
+public class NegationAndWindowTests
+{
+    private static Ev E(string name) => new(name, name[..1]);
+
+    [Fact]
+    public void NotNext_Middle_KillsWhenNextMatches()
+    {
+        var p = Pattern.Begin<Ev>("a").Where(e => e.Kind == "a").NotNext("n").Where(e => e.Kind == "n").FollowedBy("b").Where(e => e.Kind == "b");
+        AssertRecords(Run(p, E("a1"), E("n1"), E("b1")));
+        AssertRecords(Run(p, E("a1"), E("x1"), E("b1")), "match:a1 b1");
+    }
+
+    [Fact]
+    public void NotFollowedBy_Middle_KillsWhenNegatedEventComesBeforeNext()
+    {
+        var p = Pattern.Begin<Ev>("a").Where(e => e.Kind == "a").NotFollowedBy("n").Where(e => e.Kind == "n").FollowedBy("b").Where(e => e.Kind == "b");
+        AssertRecords(Run(p, E("a1"), E("x1"), E("n1"), E("b1")));
+        AssertRecords(Run(p, E("a1"), E("x1"), E("b1"), E("n1")), "match:a1 b1");
+    }
+
+    [Fact]
+    public void NotFollowedBy_Last_MatchesWhenWindowPassesWithoutIt()
+    {
+        var p = Pattern.Begin<Ev>("a").Where(e => e.Kind == "a").NotFollowedBy("n").Where(e => e.Kind == "n").Within(TimeSpan.FromMilliseconds(10));
+        var records = Run(p, [(E("a1"), 1), (E("n1"), 12), (E("a2"), 20), (E("n2"), 25), (E("a3"), 40)], withTime: true);
+        AssertRecords(records, "match:a1@11", "match:a3@50");
+    }
+
+    [Fact]
+    public void NotFollowedBy_LastWithoutWithin_IsRejected() =>
+        Assert.Throws<PatternException>(() => Pattern.Begin<Ev>("a").NotFollowedBy("n").Compile());
+
+    [Fact]
+    public void Within_IsExclusive_EventAtBoundCannotExtend()
+    {
+        var p = Pattern.Begin<Ev>("a").Where(e => e.Kind == "a").FollowedBy("b").Where(e => e.Kind == "b").Within(TimeSpan.FromMilliseconds(10));
+        AssertRecords(Run(p, [(E("a1"), 0), (E("b1"), 10)], withTime: true), "timeout:a1@10");
+        AssertRecords(Run(p, [(E("a1"), 0), (E("b1"), 9)], withTime: true), "match:a1 b1@9");
+    }
+
+    [Fact]
+    public void Timeout_AfterFollowedByAnyMatch_StillTimesOut()
+    {
+        var p = Pattern.Begin<Ev>("a").Where(e => e.Kind == "a").FollowedByAny("b").Where(e => e.Kind == "b").Within(TimeSpan.FromMilliseconds(10));
+        AssertRecords(Run(p, [(E("a1"), 0), (E("b1"), 2), (E("b2"), 4)], withTime: true), "match:a1 b1@2", "match:a1 b2@4", "timeout:a1@10");
+    }
+
+    [Fact]
+    public void Timeout_OneOrMoreThatMatched_StillTimesOutWithItsEvents()
+    {
+        var p = Pattern.Begin<Ev>("a").Where(e => e.Kind == "a").OneOrMore().Within(TimeSpan.FromMilliseconds(10));
+        var records = Run(p, [(E("a1"), 0), (E("a2"), 2)], withTime: true);
+        AssertRecords(records, "match:a1@0", "match:a1 a2@2", "match:a2@2", "timeout:a1 a2@10", "timeout:a2@12");
+    }
+
+    [Fact]
+    public void StepWithin_CountsFromPreviousEvent()
+    {
+        var p = Pattern.Begin<Ev>("a").Where(e => e.Kind == "a").FollowedBy("b").Where(e => e.Kind == "b").StepWithin(TimeSpan.FromMilliseconds(5));
+        AssertRecords(Run(p, [(E("a1"), 0), (E("b1"), 6)], withTime: true), "timeout:a1@5");
+        AssertRecords(Run(p, [(E("a1"), 0), (E("b1"), 4)], withTime: true), "match:a1 b1@4");
+    }
+
+    [Fact]
+    public void NoWithin_EndOfInput_DiscardsPartialMatchesSilently() =>
+        AssertRecords(Run(Pattern.Begin<Ev>("a").Where(e => e.Kind == "a").FollowedBy("b").Where(e => e.Kind == "b"), E("a1")));
+
+    [Fact]
+    public void EventTime_OutOfOrderWithinBound_ReorderedAndLateBeyond()
+    {
+        var p = Pattern.Begin<Ev>("a").Where(e => e.Kind == "a").FollowedBy("b").Where(e => e.Kind == "b");
+        // b1 at 5 arrives after a1 at 7 but within 3 ms of disorder: it is sorted before a1. x at 1 is late.
+        var records = Run(p, [(E("a1"), 7), (E("b1"), 5), (E("a2"), 10), (E("x1"), 1), (E("b2"), 12)], outOfOrderness: 3);
+        AssertRecords(records, "late:x1", "match:a1 b2", "match:a2 b2");
+    }
+
+    [Fact]
+    public void AnyOrder_EitherOrder_OneOpenMatchPerKey()
+    {
+        var p = Pattern.Begin<Ev>("x").Where(e => e.Kind == "x").FollowedBy("y").Where(e => e.Kind == "y").InAnyOrder().Within(TimeSpan.FromMilliseconds(100));
+        var records = Run(p, [(E("y1"), 1), (E("y2"), 2), (E("x1"), 3), (E("x2"), 4)], withTime: true);
+        AssertRecords(records, "match:y1 x1@3", "timeout:x2@104");
+    }
+
+    [Fact]
+    public void ConditionThatThrows_IsReportedAndDoesNotMatch()
+    {
+        var sink = new RecordingSink();
+        var p = Pattern.Begin<Ev>("a").Where(e => e.Value > 0 ? throw new InvalidOperationException("boom") : e.Kind == "a").Compile();
+        var op = new Cep.Runtime.KeyedPatternOperator<Ev, string>(p, new Cep.Runtime.OperatorOptions(), sink);
+        op.OnEvent(0, "k", new Ev("bad", "a", 1), 1, 0);
+        op.OnEvent(0, "k", new Ev("good", "a"), 2, 0);
+        op.EndInput(0);
+        AssertRecords(sink.Records, "match:good");
+        var error = Assert.Single(sink.Errors);
+        Assert.Equal("a", error.Step);
+        Assert.Equal("bad", error.Event.Name);
+    }
+}
