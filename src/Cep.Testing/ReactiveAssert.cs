@@ -12,14 +12,15 @@ namespace Cep.Testing;
 /// so predicate expectations (<see cref="ReactiveTest.OnNext{T}(long, Func{T, bool})"/>) belong on the expected side.
 /// Differences from Microsoft.Reactive.Testing: failures throw <see cref="ReactiveAssertException"/> (no xunit
 /// reference) whose message is a table of expected against actual with the differing rows marked, instead of two
-/// one-line lists; the <c>Throws</c> helpers are left out because every test framework has its own.
+/// one-line lists (side by side for short values, one line per side for long ones); the <c>Throws</c> helpers are left out because every test framework has its own.
 /// </remarks>
 public static class ReactiveAssert
 {
     // Long sequences print a window around the first difference; the rows beyond it add nothing but noise.
     private const int RowsBeforeFirstDifference = 5;
     private const int MaxRows = 40;
-    private const int MaxCellWidth = 60;
+    private const int MaxColumnWidth = 50;
+    private const int MaxCellWidth = 400;
 
     /// <summary>Asserts that <paramref name="actual"/> has the same length and the same elements as <paramref name="expected"/>.</summary>
     /// <exception cref="ReactiveAssertException">The sequences differ; the message shows where.</exception>
@@ -71,19 +72,27 @@ public static class ReactiveAssert
         var expectedCells = new string[end - start];
         var actualCells = new string[end - start];
         var width = "Expected".Length;
+        var widest = 0;
         for (var i = start; i < end; i++)
         {
             expectedCells[i - start] = i < expected.Count ? Cell(expected[i]) : "(missing)";
             actualCells[i - start] = i < actual.Count ? Cell(actual[i]) : "(missing)";
             width = Math.Max(width, expectedCells[i - start].Length);
+            widest = Math.Max(widest, Math.Max(width, actualCells[i - start].Length));
         }
         var indexWidth = Math.Max(1, (rows - 1).ToString(CultureInfo.InvariantCulture).Length);
+        // Side by side reads best for notifications of simple values; records with many fields would push the
+        // actual column off screen, so those get one line for each side instead.
+        var stacked = widest > MaxColumnWidth;
 
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture,
             $"Sequences differ at index {firstDifference}: expected {expected.Count} element(s), actual {actual.Count}.");
         text.AppendLine();
-        text.Append("    ").Append(' ', indexWidth).Append("  ").Append("Expected".PadRight(width)).Append("  Actual").AppendLine();
+        if (!stacked)
+        {
+            text.Append("    ").Append(' ', indexWidth).Append("  ").Append("Expected".PadRight(width)).Append("  Actual").AppendLine();
+        }
         if (start > 0)
         {
             text.Append(CultureInfo.InvariantCulture, $"    ({start} equal row(s) not shown)").AppendLine();
@@ -93,11 +102,16 @@ public static class ReactiveAssert
             var same = i < expected.Count && i < actual.Count && comparer.Equals(expected[i], actual[i]);
             text.Append(same ? "    " : "  * ")
                 .Append(i.ToString(CultureInfo.InvariantCulture).PadLeft(indexWidth))
-                .Append("  ")
-                .Append(expectedCells[i - start].PadRight(width))
-                .Append("  ")
-                .Append(actualCells[i - start])
-                .AppendLine();
+                .Append("  ");
+            if (stacked)
+            {
+                text.Append("expected: ").Append(expectedCells[i - start]).AppendLine();
+                text.Append(' ', 4 + indexWidth + 2).Append("actual:   ").Append(actualCells[i - start]).AppendLine();
+            }
+            else
+            {
+                text.Append(expectedCells[i - start].PadRight(width)).Append("  ").Append(actualCells[i - start]).AppendLine();
+            }
         }
         if (end < rows)
         {
@@ -111,6 +125,12 @@ public static class ReactiveAssert
         var text = value?.ToString() ?? "null";
         // One row per element keeps the columns aligned even for values that print several lines.
         text = text.ReplaceLineEndings(" ");
-        return text.Length <= MaxCellWidth ? text : string.Concat(text.AsSpan(0, MaxCellWidth - 3), "...");
+        if (text.Length <= MaxCellWidth)
+        {
+            return text;
+        }
+        // Cut from the middle: the end of a Recorded<T> is its time, which is usually what differs.
+        var tail = MaxCellWidth / 3;
+        return string.Concat(text.AsSpan(0, MaxCellWidth - tail - 3), "...", text.AsSpan(text.Length - tail));
     }
 }

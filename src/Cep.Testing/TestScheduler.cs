@@ -19,20 +19,31 @@ namespace Cep.Testing;
 /// <para>
 /// Cep convention: Cep's engine measures time in milliseconds (<see cref="long"/> timestamps, watermarks and
 /// processing clocks), and Cep tests read one virtual tick as one millisecond. <see cref="NowMs"/> is that reading
-/// of the clock; pass it wherever the engine wants "now". Do not derive milliseconds from <see cref="IScheduler.Now"/>
-/// (that would divide by 10,000).
+/// of the clock; pass it wherever the engine wants "now", and pass <see cref="Milliseconds"/> wherever Cep code takes
+/// an <see cref="IScheduler"/>. Handing the test scheduler itself to code that reads milliseconds from
+/// <see cref="IScheduler.Now"/> would make one millisecond 10,000 virtual ticks.
 /// </para>
 /// <para>
 /// Differences from Microsoft.Reactive.Testing: the class is sealed; <see cref="Start{T}(Func{IObservable{T}}, long, long, long)"/>
 /// rejects out-of-order times instead of failing later with a null reference; adding relative time saturates at
-/// <see cref="long.MaxValue"/> instead of wrapping; test observables return read-only
+/// <see cref="long.MaxValue"/> instead of wrapping; <see cref="NowMs"/>, <see cref="Milliseconds"/> and
+/// <see cref="ScheduleAbsolute(long, Action)"/> are additions; test observables return read-only
 /// lists and reject predicate notifications (those are expectations only).
 /// </para>
 /// </remarks>
 public sealed class TestScheduler : VirtualTimeScheduler<long, long>
 {
+    private MillisecondScheduler? _milliseconds;
+
     /// <summary>The clock read as Cep milliseconds: one virtual tick is one millisecond in Cep tests.</summary>
     public long NowMs => Clock;
+
+    /// <summary>
+    /// This scheduler as an <see cref="IScheduler"/> whose clock and durations are in Cep milliseconds (one virtual
+    /// tick = one millisecond): <c>Now</c> is <c>Clock</c> ms and <c>TimeSpan.FromMilliseconds(n)</c> waits n ticks.
+    /// Hand it to Cep code that reads time from a scheduler (processing-time patterns); same clock, same queue.
+    /// </summary>
+    public IScheduler Milliseconds => _milliseconds ??= new MillisecondScheduler(this);
 
     /// <summary>
     /// Schedules <paramref name="action"/> at absolute virtual time <paramref name="dueTime"/>; a time not after the

@@ -143,6 +143,39 @@ public sealed class ReactiveAssertTests
     }
 
     [Fact]
+    public void AssertEqual_WideValues_PrintsExpectedAndActualOnSeparateLines()
+    {
+        var wide = new string('x', 60);
+        string[] actual = ["short", wide + "1"];
+
+        var error = Assert.Throws<ReactiveAssertException>(() => actual.AssertEqual("short", wide + "2"));
+
+        var lines = error.Message.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(
+            [
+                "Sequences differ at index 1: expected 2 element(s), actual 2.",
+                "    0  expected: short",
+                "       actual:   short",
+                "  * 1  expected: " + wide + "2",
+                "       actual:   " + wide + "1",
+            ],
+            lines);
+    }
+
+    [Fact]
+    public void AssertEqual_VeryLongValue_CutsTheMiddleAndKeepsTheTime()
+    {
+        Recorded<Notification<string>>[] actual = [OnNext(210, new string('y', 1000))];
+
+        var error = Assert.Throws<ReactiveAssertException>(() => actual.AssertEqual(OnNext(211, new string('y', 1000))));
+
+        Assert.Contains("...", error.Message, StringComparison.Ordinal);
+        Assert.Contains("y)@210", error.Message, StringComparison.Ordinal);
+        Assert.Contains("y)@211", error.Message, StringComparison.Ordinal);
+        Assert.True(error.Message.Length < 1200, error.Message);
+    }
+
+    [Fact]
     public void AssertEqual_NullArguments_Throw()
     {
         Assert.Throws<ArgumentNullException>(() => ((IEnumerable<int>)null!).AssertEqual(1));
