@@ -12,16 +12,16 @@ internal static class Suggestions
         foreach (var candidate in candidates)
         {
             var distance = Distance(input, candidate);
+            if (input.Length >= 4 && candidate.StartsWith(input, StringComparison.OrdinalIgnoreCase))
+            {
+                // A truncated name (skipPastLast) is far by edits but obviously meant.
+                distance = Math.Min(distance, 1);
+            }
             if (distance <= limit && distance < bestDistance)
             {
                 best = candidate;
                 bestDistance = distance;
             }
-        }
-        if (best is null && input.Length >= 4)
-        {
-            // A truncated name (skipPastLast) is far by edits but obviously meant.
-            best = candidates.FirstOrDefault(c => c.StartsWith(input, StringComparison.OrdinalIgnoreCase));
         }
         return best;
     }

@@ -35,6 +35,9 @@ internal sealed class RuleBinder
 
     private static readonly string[] ReservedWords = ["and", "or", "not", "in", "true", "false", "null"];
 
+    /// <summary>The engine tracks which steps of an any-order match are filled in a 16-bit set.</summary>
+    private const int MaxAnyOrderSteps = 16;
+
     private readonly List<RuleError> _errors;
 
     private RuleBinder(List<RuleError> errors) => _errors = errors;
@@ -555,7 +558,19 @@ internal sealed class RuleBinder
                 }
             }
         }
+        for (var i = 1; i < steps.Count; i++)
+        {
+            if (steps[i].IsNegated && steps[i - 1].Optional)
+            {
+                Error(steps[i].Location, ErrorCodes.NegatedStepOption,
+                    $"a {steps[i].Kind} step cannot follow the optional step '{steps[i - 1].Name.Value}' (as in Flink)");
+            }
+        }
         var last = steps[^1];
+        if (steps.Count == 1 && last.Optional)
+        {
+            Error(last.Location, ErrorCodes.InvalidQuantifier, "a pattern of one step cannot make it optional: it would match nothing");
+        }
         if (last.Contiguity == Contiguity.NotNext)
         {
             Error(last.Location, ErrorCodes.InvalidPatternEnd,
@@ -569,6 +584,10 @@ internal sealed class RuleBinder
         if (anyOrder)
         {
             var orderAt = ruleKeys["order"].Value.Location;
+            if (steps.Count > MaxAnyOrderSteps)
+            {
+                Error(orderAt, ErrorCodes.AnyOrderStep, $"'order: any' takes at most {MaxAnyOrderSteps} steps, not {steps.Count}");
+            }
             foreach (var step in steps)
             {
                 string? problem = null;
