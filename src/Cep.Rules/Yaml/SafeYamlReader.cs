@@ -24,9 +24,9 @@ internal static class SafeYamlReader
     public const int MaxErrors = 100;
 
     /// <summary>
-    /// The root node of the file's only document, or null when the file is empty or cannot be read
-    /// (then <paramref name="errors"/> says why). Tags and anchors add errors but still yield a tree,
-    /// so the file's other mistakes are reported too.
+    /// The root node of the file's only document, or null when the file is empty, malformed or hostile
+    /// (then <paramref name="errors"/> says why). Every tag, anchor and alias of the file is reported, not
+    /// only the first.
     /// </summary>
     public static YamlNode? Read(string text, string file, List<RuleError> errors)
     {
@@ -53,7 +53,9 @@ internal static class SafeYamlReader
         {
             try
             {
-                return ReadStream();
+                var root = ReadStream();
+                // A file with tags or anchors is refused whole: binding what is left would only add noise.
+                return errors.Count == _errorsBefore ? root : null;
             }
             catch (YamlException e)
             {
