@@ -1,2 +1,0 @@
-namespace Cep.Tests;
-public class PlaceholderRulesTests { [Fact] public void Ok() => Assert.True(true); }
