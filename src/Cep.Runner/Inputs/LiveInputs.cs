@@ -1,0 +1,208 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+
+namespace Cep.Runner.Inputs;
+
+/// <summary>Limits for socket inputs.</summary>
+internal sealed record SocketLimits(int MaxConnections = 64, TimeSpan? IdleTimeout = null, bool AllowRemote = false)
+{
+    public TimeSpan Idle => IdleTimeout ?? TimeSpan.FromMinutes(5);
+}
+
+/// <summary>
+/// Readers of unbounded inputs (standard input, sockets). Each runs as a background task and hands lines to the
+/// processing loop through a bounded channel, so a fast producer waits instead of filling memory, and the
+/// operators are only ever touched by the processing thread.
+/// </summary>
+internal static class LiveInputs
+{
+    /// <summary>Reads lines of <paramref name="stream"/> until it ends; then reports the input ended when <paramref name="endsInput"/>.</summary>
+    public static async Task ReadLinesAsync(Stream stream, int input, string source, int maxLineBytes, ChannelWriter<InputMessage> writer, bool endsInput, CancellationToken cancellationToken, Action? onLine = null)
+    {
+        using var splitter = new LineSplitter(stream, maxLineBytes);
+        while (true)
+        {
+            var status = await splitter.NextAsync(cancellationToken);
+            if (status == LineStatus.End)
+            {
+                break;
+            }
+            onLine?.Invoke();
+            var kind = status == LineStatus.Line ? InputMessageKind.Line : InputMessageKind.Oversize;
+            var message = InputMessage.Copy(kind, input, source, splitter.LineNumber, splitter.Line.Span);
+            try
+            {
+                await writer.WriteAsync(message, cancellationToken);
+            }
+            catch
+            {
+                message.Release();
+                throw;
+            }
+        }
+        if (endsInput)
+        {
+            await writer.WriteAsync(new InputMessage(InputMessageKind.Ended, input, source, 0, null, 0), cancellationToken);
+        }
+    }
+
+    /// <summary>Standard input as JSON Lines; the input ends at end of file.</summary>
+    public static Task StartStdin(Stream stdin, int input, int maxLineBytes, ChannelWriter<InputMessage> writer, CancellationToken cancellationToken)
+        => Task.Run(() => Guard(input, "stdin", writer,
+            () => ReadLinesAsync(stdin, input, "stdin", maxLineBytes, writer, endsInput: true, cancellationToken), cancellationToken), CancellationToken.None);
+
+    /// <summary>Connects to a server that sends lines (Flink's socketTextStream); the input ends when the server closes.</summary>
+    public static Task StartConnect(InputSpec spec, int input, int maxLineBytes, ChannelWriter<InputMessage> writer, CancellationToken cancellationToken)
+        => Task.Run(() => Guard(input, spec.Source, writer, async () =>
+        {
+            using var client = new TcpClient();
+            try
+            {
+                await client.ConnectAsync(spec.Host!, spec.Port, cancellationToken);
+            }
+            catch (SocketException e)
+            {
+                await writer.WriteAsync(new InputMessage(InputMessageKind.Failed, input, spec.Source, 0, null, 0, $"cannot connect to {spec.Host}:{spec.Port}: {e.Message}"), cancellationToken);
+                return;
+            }
+            await using var stream = client.GetStream();
+            await ReadLinesAsync(stream, input, spec.Source, maxLineBytes, writer, endsInput: true, cancellationToken);
+        }, cancellationToken), CancellationToken.None);
+
+    /// <summary>
+    /// Binds <paramref name="spec"/>'s address and accepts clients that send lines, each read by its own task;
+    /// at most <see cref="SocketLimits.MaxConnections"/> at once (others are refused), idle ones are closed.
+    /// Never ends by itself. Bind errors surface as a <see cref="InputMessageKind.Failed"/> message.
+    /// </summary>
+    public static TcpListener? StartListen(InputSpec spec, int input, int maxLineBytes, SocketLimits limits, ChannelWriter<InputMessage> writer, TextWriter error, CancellationToken cancellationToken, out IPEndPoint? boundEndPoint)
+    {
+        boundEndPoint = null;
+        var address = ResolveListenAddress(spec.Host!);
+        var listener = new TcpListener(address, spec.Port);
+        try
+        {
+            listener.Start();
+        }
+        catch (SocketException e)
+        {
+            error.WriteLine($"error: cannot listen on {spec.Host}:{spec.Port}: {e.Message}");
+            return null;
+        }
+        boundEndPoint = (IPEndPoint)listener.LocalEndpoint;
+        _ = Task.Run(() => AcceptLoopAsync(listener, spec, input, maxLineBytes, limits, writer, cancellationToken));
+        return listener;
+    }
+
+    /// <summary>The address to bind: <c>localhost</c> and names resolve to loopback; <c>*</c> means any address.</summary>
+    public static IPAddress ResolveListenAddress(string host)
+    {
+        if (host is "*" or "0.0.0.0")
+        {
+            return IPAddress.Any;
+        }
+        if (host is "::")
+        {
+            return IPAddress.IPv6Any;
+        }
+        if (IPAddress.TryParse(host, out var address))
+        {
+            return address;
+        }
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return IPAddress.Loopback;
+        }
+        var addresses = Dns.GetHostAddresses(host);
+        return addresses.Length > 0 ? addresses[0] : throw new SocketException((int)SocketError.HostNotFound);
+    }
+
+    private static async Task AcceptLoopAsync(TcpListener listener, InputSpec spec, int input, int maxLineBytes, SocketLimits limits, ChannelWriter<InputMessage> writer, CancellationToken cancellationToken)
+    {
+        var open = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await listener.AcceptTcpClientAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+            var source = $"{spec.Source}[{client.Client.RemoteEndPoint}]";
+            if (Interlocked.Increment(ref open) > limits.MaxConnections)
+            {
+                Interlocked.Decrement(ref open);
+                client.Dispose();
+                await Notice(writer, input, source, $"connection refused: already {limits.MaxConnections} connections (--max-connections)", cancellationToken);
+                continue;
+            }
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await ServeClientAsync(client, input, source, maxLineBytes, limits.Idle, writer, cancellationToken);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref open);
+                    client.Dispose();
+                }
+            }, CancellationToken.None);
+        }
+    }
+
+    private static async Task ServeClientAsync(TcpClient client, int input, string source, int maxLineBytes, TimeSpan idle, ChannelWriter<InputMessage> writer, CancellationToken cancellationToken)
+    {
+        using var idleCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        idleCts.CancelAfter(idle);
+        try
+        {
+            await using var stream = client.GetStream();
+            await ReadLinesAsync(stream, input, source, maxLineBytes, writer, endsInput: false, idleCts.Token, onLine: () => idleCts.CancelAfter(idle));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await Notice(writer, input, source, $"connection closed: idle for {idle.TotalSeconds:0.###}s (--idle-timeout)", cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            // A broken client only loses its own connection.
+            await Notice(writer, input, source, $"connection lost: {e.Message}", cancellationToken);
+        }
+    }
+
+    private static async Task Notice(ChannelWriter<InputMessage> writer, int input, string source, string text, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await writer.WriteAsync(new InputMessage(InputMessageKind.Notice, input, source, 0, null, 0, text), cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static async Task Guard(int input, string source, ChannelWriter<InputMessage> writer, Func<Task> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await body();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            try
+            {
+                await writer.WriteAsync(new InputMessage(InputMessageKind.Failed, input, source, 0, null, 0, e.Message), cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+}
