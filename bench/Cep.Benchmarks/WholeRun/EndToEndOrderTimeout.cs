@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Cep.Benchmarks.Workloads;
+
+namespace Cep.Benchmarks.WholeRun;
+
+/// <summary>What one run of the runner as a process produced and cost.</summary>
+internal sealed record ProcessRun(TimeSpan Elapsed, long PeakRssBytes, int ExitCode, string StandardError);
+
+/// <summary>
+/// (2) Cep end-to-end: the W1 rule as YAML, the workload as a JSON Lines file, the built cep.dll run as a
+/// process with its records written to files, which are read back and compared.
+/// </summary>
+internal static class EndToEndOrderTimeout
+{
+    public static string RuleYaml(long windowMs, long disorderMs, bool neverMatch = false)
+    {
+        var time = disorderMs > 0
+            ? $"time:\n  field: ts\n  outOfOrderness: {disorderMs}ms"
+            : "time:\n  field: ts";
+        var create = neverMatch ? "type == 'never'" : "type == 'create'";
+        return string.Create(CultureInfo.InvariantCulture, $"""
+            rule: w1-order-timeout
+            description: W1 of the benchmark suite (bench/Cep.Benchmarks).
+            key: orderId
+            {time}
+            pattern:
+              - begin: create
+                where: {create}
+              - followedBy: pay
+                where: type == 'pay'
+            within: {windowMs}ms
+            onTimeout: timeouts
+
+            """);
+    }
+
+    /// <summary>The repository root (the folder holding Cep.sln), searched upwards from the benchmark's binaries.</summary>
+    public static string? RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Cep.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>cep.dll: the explicit path, else $CEP_DLL, else the runner's Release then Debug build output.</summary>
+    public static string? LocateCep(string? explicitPath)
+    {
+        if (explicitPath is not null)
+        {
+            return File.Exists(explicitPath) ? Path.GetFullPath(explicitPath) : null;
+        }
+        var fromEnvironment = Environment.GetEnvironmentVariable("CEP_DLL");
+        if (!string.IsNullOrEmpty(fromEnvironment))
+        {
+            return File.Exists(fromEnvironment) ? fromEnvironment : null;
+        }
+        var root = RepositoryRoot();
+        if (root is null)
+        {
+            return null;
+        }
+        foreach (var configuration in new[] { "Release", "Debug" })
+        {
+            var candidate = Path.Combine(root, "src", "Cep.Runner", "bin", configuration, "net10.0", "cep.dll");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Runs <c>dotnet cep.dll ARGS</c>, sampling its peak resident set from /proc while it runs.</summary>
+    public static ProcessRun RunCep(string cepDll, IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(cepDll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var stopwatch = Stopwatch.StartNew();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        long peak = 0;
+        while (!process.WaitForExit(20))
+        {
+            peak = Math.Max(peak, PeakRss(process.Id));
+            if (stopwatch.Elapsed > timeout)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"cep run took longer than {timeout.TotalSeconds:F0} s");
+            }
+        }
+        stopwatch.Stop();
+        _ = stdout.Result;
+        return new ProcessRun(stopwatch.Elapsed, peak, process.ExitCode, stderr.Result);
+    }
+
+    private static long PeakRss(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    var kb = line["VmHWM:".Length..].Trim().Split(' ')[0];
+                    return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // The process exited between the check and the read: keep the last sample.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return 0;
+    }
+
+    /// <summary>Reads the runner's match and timeout records back as outcomes (key = orderId, time = decision time).</summary>
+    public static void ReadRecords(string path, OutcomeCollector collector)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+            using var document = JsonDocument.Parse(line);
+            var root = document.RootElement;
+            var type = root.GetProperty("type").GetString();
+            var kind = type switch
+            {
+                "match" => OutcomeKind.Match,
+                "timeout" => OutcomeKind.Timeout,
+                _ => throw new InvalidDataException($"unexpected record type '{type}' in {path}: {line}"),
+            };
+            var key = root.GetProperty("key");
+            var orderId = key.ValueKind == JsonValueKind.Number
+                ? key.GetInt64()
+                : long.Parse(key.GetString()!, CultureInfo.InvariantCulture);
+            collector.Add(new Outcome(orderId, kind, root.GetProperty("time").GetInt64()));
+        }
+    }
+}
