@@ -10,7 +10,7 @@ namespace Cep.Runner.Engine;
 /// </summary>
 internal sealed class RuleRuntime
 {
-    public RuleRuntime(CompiledRule rule, int[] inputOf, string[] inputStreams, RuleSink sink)
+    public RuleRuntime(CompiledRule rule, int[] inputOf, string[] inputStreams, RuleSink sink, bool trackChanges = false)
     {
         Rule = rule;
         InputOf = inputOf;
@@ -27,7 +27,8 @@ internal sealed class RuleRuntime
                 IdlenessMs = rule.IdlenessMs,
             },
             sink,
-            StringComparer.Ordinal);
+            StringComparer.Ordinal,
+            trackChanges);
     }
 
     public CompiledRule Rule { get; }
@@ -45,7 +46,7 @@ internal sealed class RuleRuntime
     public bool EventTime { get; }
 
     /// <summary>Builds the runtimes of <paramref name="rules"/> over the run's inputs; rules that read none of them are returned in <paramref name="idle"/>.</summary>
-    public static List<RuleRuntime> Build(IReadOnlyList<CompiledRule> rules, IReadOnlyList<string> inputStreams, Outputs.OutputSet outputs, TextWriter error, out List<CompiledRule> idle)
+    public static List<RuleRuntime> Build(IReadOnlyList<CompiledRule> rules, IReadOnlyList<string> inputStreams, Outputs.OutputSet outputs, TextWriter error, out List<CompiledRule> idle, bool trackChanges = false)
     {
         var runtimes = new List<RuleRuntime>(rules.Count);
         idle = [];
@@ -71,7 +72,7 @@ internal sealed class RuleRuntime
                 continue;
             }
             var names = streams.ToArray();
-            runtimes.Add(new RuleRuntime(rule, inputOf, names, new RuleSink(rule, outputs, error, names)));
+            runtimes.Add(new RuleRuntime(rule, inputOf, names, new RuleSink(rule, outputs, error, names), trackChanges));
         }
         return runtimes;
     }

@@ -53,7 +53,7 @@ internal sealed class RunEngine
     private readonly bool[] _ended;
     private readonly bool _anyTimers;
 
-    public RunEngine(IReadOnlyList<CompiledRule> rules, FieldTable fields, IReadOnlyList<EngineInput> inputs, OutputSet outputs, DeadLetters deadLetters, RunClock clock, TextWriter error)
+    public RunEngine(IReadOnlyList<CompiledRule> rules, FieldTable fields, IReadOnlyList<EngineInput> inputs, OutputSet outputs, DeadLetters deadLetters, RunClock clock, TextWriter error, bool trackChanges = false)
     {
         _inputs = [.. inputs];
         _fields = fields;
@@ -67,7 +67,7 @@ internal sealed class RunEngine
             // One string instance per input: every event of the input shares it.
             streams[i] = string.Intern(_inputs[i].Stream);
         }
-        _rules = RuleRuntime.Build(rules, streams, outputs, error, out var idle);
+        _rules = RuleRuntime.Build(rules, streams, outputs, error, out var idle, trackChanges);
         IdleRules = idle;
         _routes = new (RuleRuntime, int)[_inputs.Length][];
         for (var i = 0; i < _inputs.Length; i++)
