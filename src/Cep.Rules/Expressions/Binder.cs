@@ -612,7 +612,8 @@ internal sealed class Binder
                 return new BoundCompare(start, binary.Op, left, right);
             case BinaryOp.Add:
             {
-                if (left.Type == StaticType.Bool || right.Type == StaticType.Bool)
+                var joinsText = left.Type == StaticType.String || right.Type == StaticType.String;
+                if (!joinsText && (left.Type == StaticType.Bool || right.Type == StaticType.Bool))
                 {
                     var culprit = left.Type == StaticType.Bool ? left : right;
                     _errors.Add(ErrorCodes.OperandType, culprit.Offset, "'+' adds numbers or joins strings, found a boolean");

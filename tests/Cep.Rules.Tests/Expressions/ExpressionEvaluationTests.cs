@@ -43,6 +43,8 @@ public sealed class ExpressionEvaluationTests
     [InlineData("type + '-' + a.orderId", "\"pay-o1\"")]
     [InlineData("type + n", "null")]
     [InlineData("type + flag", "\"paytrue\"")]
+    [InlineData("'v' + true", "\"vtrue\"")]
+    [InlineData("'x' + null", "null")]
     // fields
     [InlineData("type", "\"pay\"")]
     [InlineData("`type`", "\"pay\"")]
@@ -218,6 +220,7 @@ public sealed class ExpressionEvaluationTests
     [InlineData("flag == true and amount > 12 or false", true)]
     [InlineData("true or 1 / 0 == 1", true)]
     [InlineData("-2 * -3 == 6", true)]
+    [InlineData("off == (!flag)", true)]
     [InlineData("5s == 5000", true)]
     // functions in conditions
     [InlineData("contains(lower(name), 'zo')", true)]
