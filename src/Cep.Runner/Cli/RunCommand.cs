@@ -49,11 +49,16 @@ internal static class RunCommand
             DefaultValueFactory = _ => "5m",
         };
         var progress = new Option<bool>("--no-progress") { Description = "Never show live progress, even on a terminal." };
+        var stateOptions = new Checkpointing.StateOptions();
 
         var command = new Command("run", "Run rules over inputs and write matches, timeouts and late events as JSON Lines.")
         {
             rules, input, output, sideOutput, deadLetter, stats, maxLine, allowRemote, maxConnections, idleTimeout, progress,
         };
+        foreach (var option in stateOptions.All)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction(parse =>
         {
             var errors = new List<string>();
@@ -94,6 +99,7 @@ internal static class RunCommand
             {
                 errors.Add($"--idle-timeout: {durationError ?? "must be more than 0"}");
             }
+            var state = stateOptions.Parse(parse, errors);
             if (errors.Count > 0)
             {
                 foreach (var error in errors)
@@ -113,6 +119,7 @@ internal static class RunCommand
                 MaxLineBytes = maxLineBytes,
                 Sockets = new SocketLimits(connections, TimeSpan.FromMilliseconds(idleMs), parse.GetValue(allowRemote)),
                 Progress = !parse.GetValue(progress),
+                State = state,
             };
             return new RunHost(settings, console).Execute();
         });

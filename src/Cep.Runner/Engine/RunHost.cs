@@ -13,7 +13,7 @@ namespace Cep.Runner.Engine;
 /// Sets up and tears down one <c>cep run</c>: checks inputs, loads rules, opens inputs and outputs, starts the
 /// live-input readers, runs the <see cref="RunEngine"/> loop, then flushes everything and reports.
 /// </summary>
-internal sealed class RunHost
+internal sealed partial class RunHost
 {
     private readonly RunSettings _settings;
     private readonly CliConsole _console;
@@ -37,6 +37,11 @@ internal sealed class RunHost
             return Cli.ExitCodes.Usage;
         }
         WarnUnusedSideOutputs(ruleSet.Rules, error);
+        if (!OpenState(ruleSet.Rules, error, out var stateExit))
+        {
+            return stateExit;
+        }
+        using var state = _state;
 
         var files = new List<FileSource>();
         try
@@ -50,7 +55,7 @@ internal sealed class RunHost
                 }
                 try
                 {
-                    files.Add(FileSource.Open(i, spec, _settings.MaxLineBytes));
+                    files.Add(FileSource.Open(i, spec, _settings.MaxLineBytes, StartOffset(spec)));
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -76,10 +81,10 @@ internal sealed class RunHost
         RecordOutput? deadLetterFile = null;
         try
         {
-            outputs = OutputSet.Open(_settings.OutputPath, _settings.SideOutputs, _console.StandardOutput);
+            outputs = OpenOutputs();
             if (_settings.DeadLetterPath is { } path)
             {
-                deadLetterFile = RecordOutput.OpenFile(path);
+                deadLetterFile = OpenDeadLetters(path);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -98,11 +103,12 @@ internal sealed class RunHost
         try
         {
             var engineInputs = _settings.Inputs.Select(s => new EngineInput(s.Stream, s.Kind == InputKind.CsvFile, s.Source)).ToList();
-            engine = new RunEngine(rules, fields, engineInputs, outputs, deadLetters, RunClock.Default, error);
+            engine = new RunEngine(rules, fields, engineInputs, outputs, deadLetters, RunClock.Default, error, trackChanges: _state is not null);
             foreach (var idle in engine.IdleRules)
             {
                 error.WriteLine($"warning: rule '{idle.Name}' reads {string.Join(", ", idle.Streams ?? new HashSet<string>())}, which no --input provides; it sees no events");
             }
+            RestoreState(engine, fields);
             engine.Start();
 
             var channel = Channel.CreateBounded<InputMessage>(new BoundedChannelOptions(RunSettings.LiveChannelCapacity)
@@ -150,6 +156,7 @@ internal sealed class RunHost
             {
                 error.WriteLine("interrupted: stopped reading; records decided so far are written");
             }
+            FinalCheckpoint(engine);
         }
         catch (RunFailedException e)
         {

@@ -28,4 +28,7 @@ internal sealed record RunSettings
 
     /// <summary>Live progress on a terminal (never when standard error is redirected).</summary>
     public bool Progress { get; init; } = true;
+
+    /// <summary>The <c>--state</c> options, or null without <c>--state</c>.</summary>
+    public Checkpointing.StateSettings? State { get; init; }
 }
