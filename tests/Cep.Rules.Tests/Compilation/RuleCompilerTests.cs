@@ -162,6 +162,30 @@ public sealed class RuleCompilerTests
     }
 
     [Fact]
+    public void Compile_DocumentedForms_CompileAndEvaluate()
+    {
+        var rule = Compile("""
+            rule: r
+            pattern:
+              - begin: a
+                where: |
+                  type == 'pay'
+                  && amount > 100
+              - next: b
+                where: "'gold' == tier"
+            emit:
+              label: "'order ' + a.orderId"
+            """);
+        var a = Event("s", """{"type":"pay","amount":150,"orderId":"o1"}""");
+        var context = TestHooks.Context(["a", "b"], 0, (0, a, 1));
+
+        Assert.True(rule.Pattern.Steps[0].Condition!(a, TestHooks.Context(["a", "b"], 0)));
+        Assert.False(rule.Pattern.Steps[0].Condition!(Event("s", """{"type":"pay","amount":50}"""), TestHooks.Context(["a", "b"], 0)));
+        Assert.True(rule.Pattern.Steps[1].Condition!(Event("s", """{"tier":"gold"}"""), context));
+        Assert.Equal(JsonValue.From("order o1"), rule.Emit[0].Evaluate(null, context));
+    }
+
+    [Fact]
     public void Compile_ExpressionError_PointsIntoThePlainScalar()
     {
         var errors = Errors("rule: r\npattern:\n  - begin: a\n    where: amount > nosuch(1)\n");
