@@ -43,9 +43,9 @@ internal sealed record CliResult(int Exit, string Stdout, string Stderr)
 }
 
 /// <summary>Runs the command entry point in-process with captured streams (faithful for everything but signals and the real console).</summary>
-internal static class Cli
+internal static class CepCli
 {
-    public static CliResult Run(string? stdin, params string[] args)
+    public static CliResult RunWithStdin(string? stdin, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
@@ -56,7 +56,7 @@ internal static class Cli
         return new CliResult(exit, Encoding.UTF8.GetString(stdout.ToArray()) + output, error.ToString());
     }
 
-    public static CliResult Run(params string[] args) => Run(null, args);
+    public static CliResult Run(params string[] args) => RunWithStdin(null, args);
 }
 
 /// <summary>Runs the built cep.dll as a separate process (for standard input, sockets and signals).</summary>
