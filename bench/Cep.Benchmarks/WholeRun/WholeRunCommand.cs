@@ -44,7 +44,7 @@ internal static partial class WholeRunCommand
         var report = new Report();
         report.Line("# Cep whole-run benchmark" + (options.Smoke ? " (smoke sizes)" : ""));
         report.Line();
-        report.Machine(args);
+        report.Machine(["whole-run", .. args]);
         var work = Path.Combine(Path.GetTempPath(), "cep-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         Directory.CreateDirectory(work);
         var failures = new List<string>();
