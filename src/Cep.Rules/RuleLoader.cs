@@ -14,7 +14,8 @@ public static class RuleLoader
 {
     /// <summary>
     /// Loads files and folders. A folder contributes its <c>*.yaml</c> and <c>*.yml</c> files, recursively, in
-    /// ordinal order of their paths (hidden files and folders, whose names start with '.', are skipped);
+    /// ordinal order of their paths (rule tests, <c>*.test.yaml</c>, and hidden files and folders, whose names
+    /// start with '.', are skipped);
     /// a file named directly is read whatever its extension. A path that does not exist is an error.
     /// </summary>
     public static RuleSet Load(IEnumerable<string> paths, FieldTable fields)
@@ -114,7 +115,7 @@ public static class RuleLoader
         {
             var found = Directory
                 .EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 })
-                .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+                .Where(IsRuleFileName)
                 .Where(f => !IsHidden(Path.GetRelativePath(path, f)))
                 .Order(StringComparer.Ordinal)
                 .ToList();
@@ -127,6 +128,15 @@ public static class RuleLoader
         errors.Add(new RuleError(new SourceLocation(path, 1, 1), ErrorCodes.FileNotFound, "no such file or folder"));
         return [];
     }
+
+    /// <summary>
+    /// <c>*.yaml</c> and <c>*.yml</c>, except rule tests (<c>*.test.yaml</c>, <c>*.test.yml</c>), which live beside
+    /// the rules they test and are read by <c>cep test</c>, not as rules.
+    /// </summary>
+    internal static bool IsRuleFileName(string path) =>
+        (path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+        && !path.EndsWith(".test.yaml", StringComparison.OrdinalIgnoreCase)
+        && !path.EndsWith(".test.yml", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsHidden(string relativePath) =>
         relativePath.Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Any(part => part.StartsWith('.'));

@@ -40,13 +40,15 @@ public sealed class RuleLoaderTests : IDisposable
     }
 
     [Fact]
-    public void Load_Folder_ReadsYamlAndYmlRecursivelyInOrder()
+    public void Load_Folder_ReadsYamlAndYmlRecursivelyInOrderSkippingRuleTests()
     {
         Write("b.yaml", Rule("b"));
         Write("a.yml", Rule("a"));
         Write("sub/c.yaml", Rule("c"));
         Write("notes.txt", "not a rule");
         Write(".hidden/d.yaml", "this: is not read");
+        Write("b.test.yaml", "rules: b.yaml\ncases: []\n");
+        Write("sub/c.test.yml", "rules: c.yaml\ncases: []\n");
 
         var set = RuleLoader.Load([_folder], new FieldTable());
 
