@@ -88,14 +88,14 @@ public sealed class CheckpointBatch
         DeletedKeys++;
     }
 
-    /// <summary>Records how far an input was consumed (bytes of complete lines, for files).</summary>
-    public void SetInput(string name, string source, long offset)
+    /// <summary>Records how far an input was consumed (bytes of complete lines, for files) and whether it ended.</summary>
+    public void SetInput(string name, string source, long offset, bool ended = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         CheckOpen();
-        _inputs.Add(new SavedInput(name, source, offset));
+        _inputs.Add(new SavedInput(name, source, offset, ended));
     }
 
     /// <summary>

@@ -199,12 +199,12 @@ public sealed class CheckpointStore : IDisposable
                 }
 
                 var inputs = new Dictionary<string, SavedInput>(StringComparer.Ordinal);
-                using (var command = CommandIn(transaction, "SELECT name, source, position FROM cep_inputs"))
+                using (var command = CommandIn(transaction, "SELECT name, source, position, ended FROM cep_inputs"))
                 using (var reader = command.ExecuteReader())
                 {
                     while (reader.Read())
                     {
-                        var input = new SavedInput(reader.GetString(0), reader.GetString(1), reader.GetInt64(2));
+                        var input = new SavedInput(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3) != 0);
                         if (input.Offset < 0)
                         {
                             throw new StateException(StateErrorKind.Corrupt, $"state file {Path} is damaged: input '{input.Name}' has offset {input.Offset}");
@@ -384,6 +384,7 @@ public sealed class CheckpointStore : IDisposable
                         _statements.UpsertInput.Parameters[0].Value = input.Name;
                         _statements.UpsertInput.Parameters[1].Value = input.Source;
                         _statements.UpsertInput.Parameters[2].Value = input.Offset;
+                        _statements.UpsertInput.Parameters[3].Value = input.Ended ? 1 : 0;
                         _statements.UpsertInput.ExecuteNonQuery();
                     }
 
@@ -524,7 +525,7 @@ public sealed class CheckpointStore : IDisposable
             "CREATE TABLE cep_meta(name TEXT PRIMARY KEY NOT NULL, value ANY) WITHOUT ROWID",
             "CREATE TABLE cep_rules(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, fingerprint TEXT NOT NULL, structure TEXT NOT NULL, state BLOB NOT NULL)",
             "CREATE TABLE cep_keys(rule INTEGER NOT NULL, key BLOB NOT NULL, state BLOB NOT NULL, PRIMARY KEY(rule, key)) WITHOUT ROWID",
-            "CREATE TABLE cep_inputs(name TEXT PRIMARY KEY NOT NULL, source TEXT NOT NULL, position INTEGER NOT NULL) WITHOUT ROWID",
+            "CREATE TABLE cep_inputs(name TEXT PRIMARY KEY NOT NULL, source TEXT NOT NULL, position INTEGER NOT NULL, ended INTEGER NOT NULL) WITHOUT ROWID",
             "CREATE TABLE cep_outputs(path TEXT PRIMARY KEY NOT NULL, length INTEGER NOT NULL) WITHOUT ROWID",
             "INSERT INTO cep_meta(name, value) VALUES('schema', 1), ('created_by', 'cep')",
         })
@@ -624,7 +625,7 @@ public sealed class CheckpointStore : IDisposable
             DeleteRuleKeys = Prepare(connection, "DELETE FROM cep_keys WHERE rule = $id", "$id");
             UpsertKey = Prepare(connection, "INSERT OR REPLACE INTO cep_keys(rule, key, state) VALUES($rule, $key, $state)", "$rule", "$key", "$state");
             DeleteKey = Prepare(connection, "DELETE FROM cep_keys WHERE rule = $rule AND key = $key", "$rule", "$key");
-            UpsertInput = Prepare(connection, "INSERT OR REPLACE INTO cep_inputs(name, source, position) VALUES($name, $source, $position)", "$name", "$source", "$position");
+            UpsertInput = Prepare(connection, "INSERT OR REPLACE INTO cep_inputs(name, source, position, ended) VALUES($name, $source, $position, $ended)", "$name", "$source", "$position", "$ended");
             UpsertOutput = Prepare(connection, "INSERT OR REPLACE INTO cep_outputs(path, length) VALUES($path, $length)", "$path", "$length");
             SetMeta = Prepare(connection, "INSERT OR REPLACE INTO cep_meta(name, value) VALUES($name, $value)", "$name", "$value");
         }

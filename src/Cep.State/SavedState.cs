@@ -46,4 +46,5 @@ public sealed record SavedRule(string Name, string Fingerprint, string Structure
 /// <param name="Name">The input's name.</param>
 /// <param name="Source">What the input read from when saved (a path, <c>-</c>, a URL).</param>
 /// <param name="Offset">Bytes consumed from the start of a file input (complete lines only).</param>
-public sealed record SavedInput(string Name, string Source, long Offset);
+/// <param name="Ended">The input had been read to its end (its watermark went to the end of time).</param>
+public sealed record SavedInput(string Name, string Source, long Offset, bool Ended = false);

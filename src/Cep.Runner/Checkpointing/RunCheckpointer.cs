@@ -135,6 +135,15 @@ internal sealed class RunCheckpointer : IDisposable
                 + "it was replaced or truncated, so the run cannot resume where it stopped");
         }
 
+        if (input.Ended && length > input.Offset)
+        {
+            throw new StateException(
+                StateErrorKind.Mismatch,
+                $"input '{spec.Source}' was read to its end by the saved run (its watermark moved to the end of time, "
+                + $"every window closed), and {length - input.Offset} bytes were added since; they cannot be processed against "
+                + "that state. Use a new --state file, or keep the file unchanged to resume");
+        }
+
         return input.Offset;
     }
 
@@ -303,7 +312,7 @@ internal sealed class RunCheckpointer : IDisposable
 
         foreach (var file in engine.Files)
         {
-            batch.SetInput(InputName(file.Spec), file.Spec.Stream, file.Offset);
+            batch.SetInput(InputName(file.Spec), file.Spec.Stream, file.Offset, file.Ended);
         }
 
         var sync = new List<string>();

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Cep.State.Tests.Runner;
+
+/// <summary>Runs the real <c>cep</c> executable (built next to the tests) as a child process.</summary>
+internal static class CepProcess
+{
+    private static readonly string CepDll = Path.Combine(AppContext.BaseDirectory, "cep.dll");
+
+    public static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(CepDll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        return info;
+    }
+
+    /// <summary>Runs to completion; returns exit code and standard error.</summary>
+    public static (int Exit, string Stderr) Run(string workingDirectory, params string[] args)
+    {
+        using var process = Start(workingDirectory, args, out var stderr);
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"cep {string.Join(' ', args)} did not finish in 60 s");
+        }
+
+        process.WaitForExit();
+        return (process.ExitCode, stderr.ToString());
+    }
+
+    /// <summary>Starts cep; standard error is collected into <paramref name="stderr"/>, standard output discarded.</summary>
+    public static Process Start(string workingDirectory, IEnumerable<string> args, out StringBuilder stderr)
+    {
+        var process = new Process { StartInfo = StartInfo(workingDirectory, args) };
+        var collected = new StringBuilder();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (collected)
+                {
+                    collected.AppendLine(e.Data);
+                }
+            }
+        };
+        process.OutputDataReceived += (_, _) => { };
+        process.Start();
+        process.StandardInput.Close();
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        stderr = collected;
+        return process;
+    }
+}
