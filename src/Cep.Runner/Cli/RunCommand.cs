@@ -20,31 +20,36 @@ internal static class RunCommand
             Description = "An input: [NAME=]SOURCE, where SOURCE is a .jsonl or .csv file, '-' (standard input, JSON Lines), "
                 + "tcp://HOST:PORT (connect and read lines until the server closes) or tcp-listen://HOST:PORT (accept clients that send lines). "
                 + "NAME is the stream name; by default the file name without extension ('stdin' for '-', 'tcp' for sockets).",
+            HelpName = "[NAME=]SOURCE",
             Required = true,
             AllowMultipleArgumentsPerToken = true,
             Arity = ArgumentArity.OneOrMore,
         };
-        var output = new Option<string?>("--output", "-o") { Description = "Where matches (and side outputs without a path) go, as JSON Lines. Default: standard output." };
+        var output = new Option<string?>("--output", "-o") { HelpName = "PATH", Description = "Where matches (and side outputs without a path) go, as JSON Lines. Default: standard output." };
         var sideOutput = new Option<string[]>("--side-output")
         {
+            HelpName = "NAME=PATH",
             Description = "NAME=PATH: write the side output NAME (a rule's onTimeout or onLate) to PATH instead of the main output.",
             AllowMultipleArgumentsPerToken = false,
         };
-        var deadLetter = new Option<string?>("--dead-letter") { Description = "Write bad input lines with their reason to PATH (JSON Lines: source, line, reason, text)." };
+        var deadLetter = new Option<string?>("--dead-letter") { HelpName = "PATH", Description = "Write bad input lines with their reason to PATH (JSON Lines: source, line, reason, text)." };
         var stats = new Option<bool>("--stats") { Description = "Print a summary (events, matches, timeouts, late events, dead letters, time) to standard error at the end." };
         var maxLine = new Option<int>("--max-line-bytes")
         {
+            HelpName = "BYTES",
             Description = "Longest accepted input line in bytes; longer lines are dead letters.",
             DefaultValueFactory = _ => RunSettings.DefaultMaxLineBytes,
         };
         var allowRemote = new Option<bool>("--allow-remote") { Description = "Let tcp-listen:// bind an address other than loopback." };
         var maxConnections = new Option<int>("--max-connections")
         {
+            HelpName = "N",
             Description = "Most clients a tcp-listen:// input serves at once; more are refused.",
             DefaultValueFactory = _ => 64,
         };
         var idleTimeout = new Option<string>("--idle-timeout")
         {
+            HelpName = "DURATION",
             Description = "Close a tcp-listen:// client that sends nothing for this long (250ms, 5s, 10m, 2h, 1d).",
             DefaultValueFactory = _ => "5m",
         };
