@@ -111,6 +111,26 @@ public sealed class RuleLoaderTests : IDisposable
     }
 
     [Fact]
+    public void LoadText_DuplicateRuleNameInOneFile_IsAnErrorAtTheSecond()
+    {
+        var set = RuleLoader.LoadText("rules:\n  - rule: a\n    pattern:\n      - begin: x\n  - rule: a\n    pattern:\n      - begin: y\n", "f.yaml", new FieldTable());
+
+        Assert.Equal("f.yaml:5:11: error CEP0201: rule name 'a' is already used at f.yaml:2:11; rule names are unique across all loaded files",
+            Assert.Single(set.Errors).ToString());
+    }
+
+    [Theory]
+    [InlineData("rules: []\n", ErrorCodes.InvalidValue, 1, 8)]
+    [InlineData("rules: a.yaml\n", ErrorCodes.WrongType, 1, 8)]
+    [InlineData("rules:\n  - just text\n", ErrorCodes.WrongType, 2, 5)]
+    public void LoadText_BadRulesList_IsAnError(string yaml, string code, int line, int column)
+    {
+        var error = Assert.Single(RuleLoader.LoadText(yaml, "f.yaml", new FieldTable()).Errors);
+
+        Assert.Equal((code, line, column), (error.Code, error.Line, error.Column));
+    }
+
+    [Fact]
     public void Load_ErrorsInSeveralFiles_AreAllReportedFileByFileInLineOrder()
     {
         var a = Write("a.yaml", "rule: a\npattern:\n  - begin: x\n    where: x >\nwithin: 5\n");
