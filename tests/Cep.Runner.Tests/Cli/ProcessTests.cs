@@ -86,6 +86,34 @@ public sealed class ProcessTests
     }
 
     [Fact]
+    public void Run_ProcessingTimeWindowOnOpenStdin_TimesOutByTheClockAndIsFlushedWhileIdle()
+    {
+        using var dir = new TempDir();
+        var rule = dir.File("quick.yaml", """
+            rule: quick
+            key: order
+            pattern:
+              - begin: create
+                where: type == 'create'
+              - followedBy: pay
+                where: type == 'pay'
+            within: 300ms
+            onTimeout: slow
+            """);
+        using var cep = new CepProcess("run", rule, "--input", "orders=-");
+
+        cep.Stdin.WriteLine("{\"order\":\"a\",\"type\":\"create\"}");
+        cep.Stdin.Flush();
+
+        // No further event arrives and standard input stays open: the timer alone must fire, and the record must be flushed.
+        Assert.True(CepProcess.WaitUntil(() => cep.Stdout.Contains("\"type\":\"timeout\"", StringComparison.Ordinal), Timeout), cep.Stderr);
+        cep.Stdin.Close();
+        Assert.Equal(0, cep.WaitForExit(Timeout));
+        var record = JsonDocument.Parse(cep.Stdout.Trim()).RootElement;
+        Assert.Equal("slow", record.GetProperty("output").GetString());
+    }
+
+    [Fact]
     public void Run_TcpConnectRefused_ExitsOne()
     {
         using var dir = new TempDir();
