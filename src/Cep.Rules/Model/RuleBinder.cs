@@ -571,12 +571,8 @@ internal sealed class RuleBinder
         {
             Error(last.Location, ErrorCodes.InvalidQuantifier, "a pattern of one step cannot make it optional: it would match nothing");
         }
-        if (last.Contiguity == Contiguity.NotNext)
-        {
-            Error(last.Location, ErrorCodes.InvalidPatternEnd,
-                "a pattern cannot end with 'notNext'; use 'notFollowedBy' with the rule's 'within' to require an absence at the end");
-        }
-        else if (last.Contiguity == Contiguity.NotFollowedBy && within is null)
+        // A trailing notNext is allowed, as in Flink: the match completes when the key's next event does not match it.
+        if (last.Contiguity == Contiguity.NotFollowedBy && within is null)
         {
             Error(last.Location, ErrorCodes.InvalidPatternEnd,
                 "a pattern that ends with 'notFollowedBy' needs the rule's 'within': the match is emitted when it has passed");

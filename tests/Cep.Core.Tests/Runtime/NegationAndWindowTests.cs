@@ -16,6 +16,13 @@ public class NegationAndWindowTests
     }
 
     [Fact]
+    public void NotNext_Last_MatchesWhenNextEventIsNotNegated()
+    {
+        var p = Pattern.Begin<Ev>("a").Where(e => e.Kind == "a").NotNext("n").Where(e => e.Kind == "n");
+        AssertRecords(Run(p, E("a1"), E("n1"), E("a2"), E("x1"), E("a3")), "match:a2");
+    }
+
+    [Fact]
     public void NotFollowedBy_Middle_KillsWhenNegatedEventComesBeforeNext()
     {
         var p = Pattern.Begin<Ev>("a").Where(e => e.Kind == "a").NotFollowedBy("n").Where(e => e.Kind == "n").FollowedBy("b").Where(e => e.Kind == "b");

@@ -338,8 +338,8 @@ public sealed class RuleBinderTests
         Valid("rule: r\npattern:\n  - begin: a\n  - notFollowedBy: b\nwithin: 1m\n");
 
     [Fact]
-    public void Bind_PatternEndingInNotNext_IsAnError() =>
-        SingleError("rule: r\npattern:\n  - begin: a\n  - notNext: b\nwithin: 1m\n", ErrorCodes.InvalidPatternEnd, 4, 5);
+    public void Bind_PatternEndingInNotNext_IsValid() =>
+        Valid("rule: r\npattern:\n  - begin: a\n  - notNext: b\n");
 
     [Fact]
     public void Bind_DuplicateStepNames_IsAnError()
