@@ -24,7 +24,9 @@ internal static class TestCommand
             {
                 if (Directory.Exists(path))
                 {
-                    files.AddRange(Directory.EnumerateFiles(path, "*.test.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+                    files.AddRange(Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+                        .Where(f => f.EndsWith(".test.yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".test.yml", StringComparison.OrdinalIgnoreCase))
+                        .Order(StringComparer.Ordinal));
                 }
                 else if (File.Exists(path))
                 {
@@ -38,7 +40,7 @@ internal static class TestCommand
             }
             if (files.Count == 0)
             {
-                console.Error.WriteLine("error: no *.test.yaml files found");
+                console.Error.WriteLine("error: no *.test.yaml or *.test.yml files found");
                 return ExitCodes.Usage;
             }
             int passed = 0, failed = 0;

@@ -9,7 +9,7 @@ internal sealed class FileSource : IDisposable
     private readonly FileStream _stream;
     private readonly LineSplitter _lines;
 
-    private FileSource(int input, InputSpec spec, FileStream stream, int maxLineBytes, long startOffset)
+    private FileSource(int input, InputSpec spec, FileStream stream, int maxLineBytes, long startOffset, long startLine)
     {
         Input = input;
         Spec = spec;
@@ -19,7 +19,7 @@ internal sealed class FileSource : IDisposable
         {
             stream.Seek(startOffset, SeekOrigin.Begin);
         }
-        _lines = new LineSplitter(stream, maxLineBytes, startOffset);
+        _lines = new LineSplitter(stream, maxLineBytes, startOffset, startLine);
     }
 
     /// <summary>The run input index.</summary>
@@ -38,11 +38,15 @@ internal sealed class FileSource : IDisposable
 
     public ReadOnlyMemory<byte> Line => _lines.Line;
 
-    /// <summary>Opens the file for sequential reading; throws <see cref="IOException"/> and friends when it cannot be read.</summary>
-    public static FileSource Open(int input, InputSpec spec, int maxLineBytes, long startOffset = 0)
+    /// <summary>
+    /// Opens the file for sequential reading, at <paramref name="startOffset"/> (a checkpointed <see cref="Offset"/>,
+    /// with its <see cref="LineNumber"/> as <paramref name="startLine"/>); throws <see cref="IOException"/> and friends
+    /// when it cannot be read.
+    /// </summary>
+    public static FileSource Open(int input, InputSpec spec, int maxLineBytes, long startOffset = 0, long startLine = 0)
     {
         var stream = new FileStream(spec.Path!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0, FileOptions.SequentialScan);
-        return new FileSource(input, spec, stream, maxLineBytes, startOffset);
+        return new FileSource(input, spec, stream, maxLineBytes, startOffset, startLine);
     }
 
     public LineStatus Next()

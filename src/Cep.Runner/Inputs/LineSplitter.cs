@@ -38,7 +38,9 @@ internal sealed class LineSplitter : IDisposable
     private bool _discarding;
     private byte[] _oversizePrefix = [];
 
-    public LineSplitter(Stream stream, int maxLineBytes, long startOffset = 0)
+    /// <param name="startOffset">Where <paramref name="stream"/> is positioned (resuming a file): offsets count from the file's start.</param>
+    /// <param name="startLine">Lines before <paramref name="startOffset"/>, so line numbers go on where they stopped.</param>
+    public LineSplitter(Stream stream, int maxLineBytes, long startOffset = 0, long startLine = 0)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 1);
@@ -47,6 +49,7 @@ internal sealed class LineSplitter : IDisposable
         _buffer = ArrayPool<byte>.Shared.Rent(DefaultBufferSize);
         _bufferOrigin = startOffset;
         Offset = startOffset;
+        LineNumber = startLine;
         _atStart = startOffset == 0;
     }
 

@@ -92,6 +92,20 @@ public sealed class LineSplitterTests
     }
 
     [Fact]
+    public void Next_ResumedAtAnOffset_ContinuesOffsetsAndLineNumbers()
+    {
+        var bytes = Encoding.UTF8.GetBytes("first\nsecond\nthird\n");
+        using var stream = new MemoryStream(bytes);
+        stream.Seek(6, SeekOrigin.Begin);
+        using var splitter = new LineSplitter(stream, 100, startOffset: 6, startLine: 1);
+
+        Assert.Equal(LineStatus.Line, splitter.Next());
+        Assert.Equal("second", Encoding.UTF8.GetString(splitter.Line.Span));
+        Assert.Equal(2, splitter.LineNumber);
+        Assert.Equal(13, splitter.Offset);
+    }
+
+    [Fact]
     public async Task NextAsync_ReadsTheSameLinesAsNext()
     {
         using var splitter = new LineSplitter(new ChunkedStream(Encoding.UTF8.GetBytes("a\nb\n" + new string('x', 40) + "\nc"), 5), 16);
