@@ -183,43 +183,66 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     }
 
     /// <summary>Closes the runs whose window has ended by <paramref name="time"/>: timeouts, or matches for a
-    /// trailing notFollowedBy.</summary>
+    /// trailing notFollowedBy. Deadlines are taken in time order and waiting matches are emitted between them, so
+    /// what closes does not depend on how far the watermark jumped at once.</summary>
     private void CloseExpired(TKey key, KeyRuns<T> state, long time)
     {
-        var window = _pattern.WindowMs;
-        var stepWindows = _pattern.StepWindowMs;
         var kinds = _pattern.Kinds;
-        var runs = state.Runs;
-        var kept = 0;
-        _expiredPending.Clear();
-        for (var i = 0; i < state.Count; i++)
+        while (state.Count > 0)
         {
-            var run = runs[i];
-            var stepWindow = stepWindows[run.State];
-            var previousExpired = stepWindow > 0 && run.PreviousTimestamp + stepWindow <= time;
-            var firstExpired = window > 0 && run.StartTimestamp + window <= time;
-            if (!previousExpired && !firstExpired)
+            var next = long.MaxValue;
+            var runs = state.Runs;
+            for (var i = 0; i < state.Count; i++)
             {
-                runs[kept++] = run;
-                continue;
+                next = Math.Min(next, Deadline(runs[i]));
             }
-            var closedAt = previousExpired ? run.PreviousTimestamp + stepWindow : run.StartTimestamp + window;
-            if (kinds[run.State] == NfaStateKind.Pending)
+            if (next > time)
             {
-                _expiredPending.Add(new CompletedMatch<T>(run.Head!, run.StartTimestamp, run.StartSequence, closedAt));
+                return;
             }
-            else
+            var kept = 0;
+            _expiredPending.Clear();
+            for (var i = 0; i < state.Count; i++)
             {
-                Stats.Timeouts++;
-                _sink.OnTimeout(new PatternResult<T, TKey>(key, closedAt, run.Head!, _pattern.StepNamesArray));
+                var run = runs[i];
+                if (Deadline(run) != next)
+                {
+                    runs[kept++] = run;
+                }
+                else if (kinds[run.State] == NfaStateKind.Pending)
+                {
+                    _expiredPending.Add(new CompletedMatch<T>(run.Head!, run.StartTimestamp, run.StartSequence, next));
+                }
+                else
+                {
+                    Stats.Timeouts++;
+                    _sink.OnTimeout(new PatternResult<T, TKey>(key, next, run.Head!, _pattern.StepNamesArray));
+                }
             }
+            state.Truncate(kept);
+            if (_expiredPending.Count > 0 || state.Waiting is { Count: > 0 })
+            {
+                HandleMatches(key, state, _expiredPending);
+            }
+            _expiredPending.Clear();
         }
-        state.Truncate(kept);
-        if (_expiredPending.Count > 0 || state.Waiting is { Count: > 0 })
+    }
+
+    /// <summary>When the run's window closes: the earlier of first event + within and previous event + the
+    /// step's within; long.MaxValue without windows.</summary>
+    private long Deadline(in Run<T> run)
+    {
+        var deadline = long.MaxValue;
+        if (_pattern.WindowMs > 0)
         {
-            HandleMatches(key, state, _expiredPending);
+            deadline = run.StartTimestamp + _pattern.WindowMs;
         }
-        _expiredPending.Clear();
+        var stepWindow = _pattern.StepWindowMs[run.State];
+        if (stepWindow > 0)
+        {
+            deadline = Math.Min(deadline, run.PreviousTimestamp + stepWindow);
+        }
+        return deadline;
     }
 
     /// <summary>

@@ -292,21 +292,9 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             return;
         }
         var deadline = long.MaxValue;
-        var window = _pattern.WindowMs;
-        var stepWindows = _pattern.StepWindowMs;
-        var runs = state.Runs;
         for (var i = 0; i < state.Count; i++)
         {
-            ref var run = ref runs[i];
-            if (window > 0)
-            {
-                deadline = Math.Min(deadline, run.StartTimestamp + window);
-            }
-            var stepWindow = stepWindows[run.State];
-            if (stepWindow > 0)
-            {
-                deadline = Math.Min(deadline, run.PreviousTimestamp + stepWindow);
-            }
+            deadline = Math.Min(deadline, Deadline(state.Runs[i]));
         }
         if (deadline < state.TimerAt)
         {
