@@ -42,8 +42,15 @@ internal static class CepProcess
         return (process.ExitCode, stderr.ToString());
     }
 
+    /// <summary>Sends a POSIX signal (TERM, INT) the way a service manager or a terminal would.</summary>
+    public static void Signal(Process process, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+    }
+
     /// <summary>Starts cep; standard error is collected into <paramref name="stderr"/>, standard output discarded.</summary>
-    public static Process Start(string workingDirectory, IEnumerable<string> args, out StringBuilder stderr)
+    public static Process Start(string workingDirectory, IEnumerable<string> args, out StringBuilder stderr, bool keepStdinOpen = false)
     {
         var process = new Process { StartInfo = StartInfo(workingDirectory, args) };
         var collected = new StringBuilder();
@@ -59,7 +66,11 @@ internal static class CepProcess
         };
         process.OutputDataReceived += (_, _) => { };
         process.Start();
-        process.StandardInput.Close();
+        if (!keepStdinOpen)
+        {
+            process.StandardInput.Close();
+        }
+
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
         stderr = collected;
