@@ -119,12 +119,14 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         if (pattern.AnyOrder)
         {
             // A conjunction never branches: the first step that can take the event takes it.
-            var firstTake = _edges.FindIndex(e => actions[e] == NfaAction.Take);
-            if (firstTake >= 0)
+            foreach (var edge in _edges)
             {
-                var edge = _edges[firstTake];
-                _edges.Clear();
-                _edges.Add(edge);
+                if (actions[edge] == NfaAction.Take)
+                {
+                    _edges.Clear();
+                    _edges.Add(edge);
+                    break;
+                }
             }
         }
         var taken = false;
