@@ -45,32 +45,46 @@ internal sealed class ProgressDisplay : IDisposable
         }
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         var total = Math.Max(1, files.Sum(f => f.Length));
-        console.Progress()
+        var started = DateTime.UtcNow - ShowAfter;
+        console.Live(Render(engine, files, total, started))
             .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(context =>
             {
-                var task = context.AddTask("reading", maxValue: total);
-                var started = DateTime.UtcNow;
-                while (!done.IsCancellationRequested)
+                while (!done.WaitHandle.WaitOne(Refresh))
                 {
-                    var read = files.Sum(f => f.Offset);
-                    var seconds = Math.Max((DateTime.UtcNow - started).TotalSeconds + ShowAfter.TotalSeconds, 0.001);
-                    long matches = 0, timeouts = 0, late = 0;
-                    foreach (var rule in engine.Rules)
-                    {
-                        matches += rule.Sink.Matches;
-                        timeouts += rule.Sink.Timeouts + rule.Sink.TimeoutsDropped;
-                        late += rule.Sink.Late + rule.Sink.LateDropped;
-                    }
-                    var watermark = engine.Watermark is { } w ? w.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-";
-                    task.Description = Markup.Escape(
-                        $"{RunStats.FormatBytes(read)}/{RunStats.FormatBytes(total)}  {engine.Events / seconds:0} ev/s  {matches} matches  {timeouts} timeouts  {late} late  {engine.DeadLetters.Count} dead  wm {watermark}");
-                    task.Value = read;
-                    context.Refresh();
-                    done.WaitHandle.WaitOne(Refresh);
+                    context.UpdateTarget(Render(engine, files, total, started));
                 }
-                task.Value = total;
             });
     }
+
+    /// <summary>Two short lines, so that narrow terminals do not wrap them: reading progress, then what was decided.</summary>
+    private static Rows Render(RunEngine engine, IReadOnlyList<FileSource> files, long total, DateTime started)
+    {
+        var read = files.Sum(f => f.Offset);
+        var seconds = Math.Max((DateTime.UtcNow - started).TotalSeconds, 0.001);
+        long matches = 0, timeouts = 0, late = 0;
+        foreach (var rule in engine.Rules)
+        {
+            matches += rule.Sink.Matches;
+            timeouts += rule.Sink.Timeouts + rule.Sink.TimeoutsDropped;
+            late += rule.Sink.Late + rule.Sink.LateDropped;
+        }
+        var fraction = Math.Clamp(read / (double)total, 0, 1);
+        const int Width = 24;
+        var filled = (int)(fraction * Width);
+        var bar = new string('#', filled) + new string('-', Width - filled);
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        return new Rows(
+            new Markup(Markup.Escape(string.Create(inv, $"[{bar}] {fraction:P0}  {RunStats.FormatBytes(read)} of {RunStats.FormatBytes(total)}  {engine.Events / seconds:N0} events/s"))),
+            new Markup(Markup.Escape(string.Create(inv, $"{matches:N0} matches  {timeouts:N0} timeouts  {late:N0} late  {engine.DeadLetters.Count:N0} dead letters  watermark {Watermark(engine.Watermark)}"))));
+    }
+
+    /// <summary>Epoch milliseconds read as a UTC time when they look like one; other clocks as plain numbers.</summary>
+    private static string Watermark(long? watermark) => watermark switch
+    {
+        null => "-",
+        long.MaxValue => "end",
+        >= 100_000_000_000 and < 253_402_300_800_000 => DateTimeOffset.FromUnixTimeMilliseconds(watermark.Value).ToString("yyyy-MM-dd HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture),
+        _ => watermark.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 }
