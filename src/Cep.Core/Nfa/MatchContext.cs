@@ -11,7 +11,13 @@ public sealed class MatchContext<T>
 {
     private readonly string[] _stepNames;
 
-    internal MatchContext(string[] stepNames) => _stepNames = stepNames;
+    /// <summary>A context over a pattern's steps; hosts that evaluate expressions over a finished match (emit)
+    /// create one and <see cref="Reset"/> it per match.</summary>
+    public MatchContext(IReadOnlyList<string> stepNames)
+    {
+        ArgumentNullException.ThrowIfNull(stepNames);
+        _stepNames = [.. stepNames];
+    }
 
     /// <summary>The newest event of the partial match, or null when it has taken none.</summary>
     public SharedBufferNode<T>? Head { get; internal set; }

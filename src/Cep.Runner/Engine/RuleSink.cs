@@ -112,17 +112,7 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
         }
     }
 
-    /// <summary>
-    /// Emit expressions read the match through a <see cref="MatchContext{T}"/>, whose constructor is internal to
-    /// Cep.Core; its InternalsVisibleTo names "Cep.Runner" while this assembly is "cep", hence reflection, once per rule.
-    /// </summary>
-    private static MatchContext<JsonEvent> CreateContext(string[] stepNames) =>
-        (MatchContext<JsonEvent>)Activator.CreateInstance(
-            typeof(MatchContext<JsonEvent>),
-            System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic,
-            binder: null,
-            args: [stepNames],
-            culture: null)!;
+    private static MatchContext<JsonEvent> CreateContext(string[] stepNames) => new(stepNames);
 
     private void Report(string message)
     {
