@@ -9,6 +9,7 @@ internal static class Program
         usage: Cep.Benchmarks whole-run [--smoke] [options]   seeded workloads W1–W5, four W1 implementations side by side
                Cep.Benchmarks micro [BenchmarkDotNet args]     micro-benchmarks of the hot paths (e.g. --filter '*' --inProcess)
                Cep.Benchmarks whole-run --help                 options of whole-run
+               Cep.Benchmarks profile-w1 [engine|hand-coded] [disorderMs] [seconds]   W1 alone in a loop, for a profiler
         """;
 
     private static int Main(string[] args)
@@ -25,6 +26,8 @@ internal static class Program
                 return 0;
             case "whole-run":
                 return WholeRunCommand.Run(args[1..]);
+            case "profile-w1":
+                return ProfileCommand.Run(args[1..]);
             case "micro":
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
                 return 0;

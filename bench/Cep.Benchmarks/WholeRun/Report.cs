@@ -44,9 +44,22 @@ internal sealed class Report
         Line($"- machine: {Environment.ProcessorCount} logical cores (nproc), {cpu}, {memory / (1L << 30)} GiB available to the GC");
         Line($"- runtime: .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, " +
              $"server GC {System.Runtime.GCSettings.IsServerGC}, GC latency mode {System.Runtime.GCSettings.LatencyMode}");
+        Line($"- load average at start (1/5/15 min, other work on the machine): {LoadAverage()}");
         Line($"- date: {DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC; commit: {Commit()}");
         Line($"- command: `dotnet run -c Release --project bench/Cep.Benchmarks -- {string.Join(' ', commandLine)}`");
         Line();
+    }
+
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
     }
 
     private static string Commit()

@@ -36,14 +36,14 @@ internal static partial class WholeRunCommand
             var (enginePending, handPending) = BytesPerPending(pattern, keys);
             rows.Add(
             [
-                N(keys), N(events), Report.Rate(engine.PerSecond(events)), F(engine.NanosecondsPer(events)), F(engine.AllocatedPer(events)),
-                F(enginePending, 0), F(hand.NanosecondsPer(events)), F(handPending, 0), F(hand.Elapsed / engine.Elapsed, 2),
+                N(keys), N(events), Report.Rate(engine.PerCpuSecond(events)), F(engine.CpuNanosecondsPer(events)), F(engine.AllocatedPer(events)),
+                F(enginePending, 0), F(hand.CpuNanosecondsPer(events)), F(handPending, 0), F(hand.Cpu / engine.Cpu, 2),
                 engineOk && handOk ? "yes" : "NO",
             ]);
         }
         report.Table(
-            ["keys open", "events", "engine events/s", "engine ns/event", "engine B/event allocated", "engine B per pending match",
-             "hand-coded ns/event", "hand-coded B per pending order", "engine ÷ hand-coded speed", "outcomes correct"],
+            ["keys open", "events", "engine events per CPU-s", "engine CPU ns/event", "engine B/event allocated", "engine B per pending match",
+             "hand-coded CPU ns/event", "hand-coded B per pending order", "engine ÷ hand-coded speed", "outcomes correct"],
             rows);
     }
 
@@ -161,10 +161,10 @@ internal static partial class WholeRunCommand
         report.Line();
         report.Line($"`begin a, followedByAny b oneOrMore, within 1h`, {keys} keys × (1 a + {perKey - 1} b) events, in order.");
         report.Line();
-        report.Table(["events", "matches", "timeouts", "peak open partial matches", "time", "events/s", "matches/s", "allocated B/match"],
+        report.Table(["events", "matches", "timeouts", "peak open partial matches", "wall / CPU time", "events per CPU-s", "records per CPU-s", "allocated B/record"],
         [[
-            N(events.Count), N(sink.Matches), N(sink.Timeouts), N(peakRuns), $"{cost.Elapsed.TotalMilliseconds:F0} ms",
-            Report.Rate(cost.PerSecond(events.Count)), Report.Rate(cost.PerSecond(sink.Matches + sink.Timeouts)),
+            N(events.Count), N(sink.Matches), N(sink.Timeouts), N(peakRuns), $"{cost.Elapsed.TotalMilliseconds:F0} / {cost.Cpu.TotalMilliseconds:F0} ms",
+            Report.Rate(cost.PerCpuSecond(events.Count)), Report.Rate(cost.PerCpuSecond(sink.Matches + sink.Timeouts)),
             F(cost.AllocatedPer(Math.Max(1, sink.Matches + sink.Timeouts))),
         ]]);
     }
@@ -214,12 +214,12 @@ internal static partial class WholeRunCommand
         report.Table(["measure", "value"],
         [
             ["timeouts fired", fired == keys && sink.Timeouts == keys ? N(fired) : $"{N(fired)} — expected {N(keys)} (WRONG)"],
-            ["ingest (schedule) time / per key", $"{ingest.Elapsed.TotalMilliseconds:F0} ms / {F(ingest.NanosecondsPer(keys))} ns"],
-            ["storm (fire) time / per timeout", $"{fire.Elapsed.TotalMilliseconds:F0} ms / {F(fire.NanosecondsPer(keys))} ns"],
+            ["ingest (schedule): wall / CPU time, CPU per key", $"{ingest.Elapsed.TotalMilliseconds:F0} / {ingest.Cpu.TotalMilliseconds:F0} ms, {F(ingest.CpuNanosecondsPer(keys))} ns"],
+            ["storm (fire): wall / CPU time, CPU per timeout", $"{fire.Elapsed.TotalMilliseconds:F0} / {fire.Cpu.TotalMilliseconds:F0} ms, {F(fire.CpuNanosecondsPer(keys))} ns"],
             ["allocated per timeout while firing", $"{F(fire.AllocatedPer(keys))} B"],
             ["GC 0/1/2 while firing", fire.Collections],
             ["delay from the watermark call to OnTimeout, p50 / p99 / max", $"{F(Measurement.Percentile(delays[..fired], 0.5) * ms)} / {F(Measurement.Percentile(delays[..fired], 0.99) * ms)} / {F(fired > 0 ? delays[fired - 1] * ms : 0)} ms"],
-            ["hand-coded loop: fire time / per timeout", $"{handFire.Elapsed.TotalMilliseconds:F0} ms / {F(handFire.NanosecondsPer(keys))} ns ({collector.Timeouts} timeouts)"],
+            ["hand-coded loop: fire wall / CPU time, CPU per timeout", $"{handFire.Elapsed.TotalMilliseconds:F0} / {handFire.Cpu.TotalMilliseconds:F0} ms, {F(handFire.CpuNanosecondsPer(keys))} ns ({collector.Timeouts} timeouts)"],
         ]);
     }
 
@@ -256,7 +256,7 @@ internal static partial class WholeRunCommand
             {
                 "in process: FileStream → split lines → JsonEventParser.TryParse (3 fields registered)",
                 parsed == lines ? N(parsed) : $"{N(parsed)} (expected {N(lines)})",
-                Report.Rate(cost.PerSecond(lines)), F(bytes / cost.Elapsed.TotalSeconds / (1 << 20)), F(cost.AllocatedPer(lines)),
+                Report.Rate(cost.PerCpuSecond(lines)), Report.Rate(cost.PerSecond(lines)), F(bytes / cost.Cpu.TotalSeconds / (1 << 20)), F(cost.AllocatedPer(lines)),
             },
         };
         if (cep is not null)
@@ -269,7 +269,7 @@ internal static partial class WholeRunCommand
             var tcp = RunOverTcp(cep, rule, path, output);
             rows.Add(RunnerRow("`cep run`, input `tcp://127.0.0.1:PORT` (the benchmark serves the file on loopback)", tcp, lines, bytes, failures));
         }
-        report.Table(["path", "lines", "lines/s", "MiB/s", "allocated B/line"], rows);
+        report.Table(["path", "lines", "lines per CPU-s", "lines/s wall", "MiB per CPU-s", "allocated B/line"], rows);
     }
 
     private static string[] RunnerRow(string name, ProcessRun run, long lines, long bytes, List<string> failures)
@@ -277,10 +277,10 @@ internal static partial class WholeRunCommand
         if (run.ExitCode != 0)
         {
             failures.Add($"W5 {name}: cep exited with {run.ExitCode}: {run.StandardError.Trim()}");
-            return [name, "failed", "-", "-", "-"];
+            return [name, "failed", "-", "-", "-", "-"];
         }
-        var seconds = run.Elapsed.TotalSeconds;
-        return [name, N(lines), Report.Rate(lines / seconds), F(bytes / seconds / (1 << 20)), $"n/a (peak RSS {Report.Bytes(run.PeakRssBytes)})"];
+        var cpu = run.Cpu.TotalSeconds;
+        return [name, N(lines), Report.Rate(lines / cpu), Report.Rate(lines / run.Elapsed.TotalSeconds), F(bytes / cpu / (1 << 20)), $"n/a (peak RSS {Report.Bytes(run.PeakRssBytes)})"];
     }
 
     private static ProcessRun RunOverTcp(string cep, string rule, string path, string output)

@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using Cep.Benchmarks.Workloads;
+
+namespace Cep.Benchmarks.WholeRun;
+
+/// <summary>
+/// <c>profile-w1 [engine|hand-coded] [disorderMs] [seconds]</c>: W1 (1M orders, ~100K open) through one implementation
+/// in a loop, and nothing else, so a profiler attached to the process (dotnet-trace, dotnet-counters) sees only it.
+/// </summary>
+internal static class ProfileCommand
+{
+    public static int Run(string[] args)
+    {
+        var which = args.Length > 0 ? args[0] : "engine";
+        var disorder = args.Length > 1 ? long.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2000;
+        var seconds = args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20;
+        var spec = new OrderWorkloadSpec(1_000_000, OrderWorkloadSpec.RateForOpenOrders(100_000, 0.2, 900_000), 0.2, 900_000, disorder, 42);
+        var workload = OrderWorkload.Generate(spec);
+        var pattern = EngineOrderTimeout.Compile(900_000);
+        var collector = new OutcomeCollector(spec.Orders);
+        var clock = Stopwatch.StartNew();
+        var rounds = 0;
+        while (clock.Elapsed.TotalSeconds < seconds)
+        {
+            collector.Clear();
+            IOrderTimeoutRunner runner = which switch
+            {
+                "engine" => new EngineOrderTimeout(pattern, disorder, collector),
+                "hand-coded" => new HandCodedOrderTimeout(900_000, disorder, collector),
+                _ => throw new ArgumentException($"unknown implementation '{which}' (engine, hand-coded)"),
+            };
+            var start = clock.Elapsed;
+            var paused = GC.GetTotalPauseDuration();
+            var gen0 = GC.CollectionCount(0);
+            var gen1 = GC.CollectionCount(1);
+            var gen2 = GC.CollectionCount(2);
+            foreach (var e in workload.Events)
+            {
+                runner.OnEvent(e);
+            }
+            runner.End();
+            rounds++;
+            Console.WriteLine($"round {rounds}: {workload.Events.Length / (clock.Elapsed - start).TotalSeconds / 1e6:F2} M events/s, {collector.Count} records, GC pauses {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F0} ms " +
+                $"(gen0/1/2 collections {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2})");
+        }
+        return 0;
+    }
+}
