@@ -6,6 +6,9 @@ namespace Cep.State.Tests.Runner;
 /// <summary>Runs the real <c>cep</c> executable (built next to the tests) as a child process.</summary>
 internal static class CepProcess
 {
+    /// <summary>Process-level tests run one at a time: their timings assume the machine is not busy with another.</summary>
+    public const string Collection = "cep processes";
+
     private static readonly string CepDll = Path.Combine(AppContext.BaseDirectory, "cep.dll");
 
     public static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> args)

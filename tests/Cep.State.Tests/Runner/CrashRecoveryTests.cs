@@ -8,6 +8,7 @@ namespace Cep.State.Tests.Runner;
 /// it finishes writes what an uninterrupted run writes — as a multiset, no record missing, none twice, no broken
 /// line — on the main output and on a side output.
 /// </summary>
+[Collection(CepProcess.Collection)]
 public sealed class CrashRecoveryTests : IDisposable
 {
     private const int EventCount = 200_000;

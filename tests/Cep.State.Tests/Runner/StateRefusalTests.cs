@@ -6,6 +6,7 @@ namespace Cep.State.Tests.Runner;
 /// <c>cep run --state</c> refuses what it cannot resume exactly — a changed or removed rule, a corrupt, truncated
 /// or newer state file — with a clear message and a non-zero exit, touching no output.
 /// </summary>
+[Collection(CepProcess.Collection)]
 public sealed class StateRefusalTests : IDisposable
 {
     private readonly TempDir _dir = new();
