@@ -2,53 +2,63 @@ using Cep.Nfa;
 
 namespace Cep.Runtime;
 
-/// <summary>A partial match in progress: the state it is in and the newest event it took.</summary>
+/// <summary>
+/// A partial match in progress: the state it is in, the newest event it took and its first event. The start
+/// identity comes from <see cref="First"/>; the previous event's time from <see cref="Head"/>. Four words, so a
+/// pending partial match costs little beyond its shared-buffer node.
+/// </summary>
 internal struct Run<T>
 {
     public int State;
     public SharedBufferNode<T>? Head;
+    public SharedBufferNode<T>? First;
+
+    /// <summary>Copy of <c>First.Timestamp</c>: deadlines are computed for every event of a key, and reading them
+    /// inline spares a cache miss on the first node.</summary>
     public long StartTimestamp;
 
-    /// <summary>Arrival sequence of the first event; -1 for the start run.</summary>
-    public long StartSequence;
-    public long PreviousTimestamp;
-
-    public Run(int state, SharedBufferNode<T>? head, long startTimestamp, long startSequence, long previousTimestamp)
+    public Run(int state, SharedBufferNode<T>? head, SharedBufferNode<T>? first)
     {
         State = state;
         Head = head;
-        StartTimestamp = startTimestamp;
-        StartSequence = startSequence;
-        PreviousTimestamp = previousTimestamp;
+        First = first;
+        StartTimestamp = first?.Timestamp ?? 0;
     }
+
+    public readonly long StartSequence => First!.Sequence;
+
+    public readonly long PreviousTimestamp => Head!.Timestamp;
 }
 
 /// <summary>A completed match waiting behind an earlier partial match (skip strategies emit in start order).</summary>
 internal struct CompletedMatch<T>
 {
     public SharedBufferNode<T> Head;
-    public long StartTimestamp;
-    public long StartSequence;
+    public SharedBufferNode<T> First;
     public long Time;
 
-    public CompletedMatch(SharedBufferNode<T> head, long startTimestamp, long startSequence, long time)
+    public CompletedMatch(SharedBufferNode<T> head, SharedBufferNode<T> first, long time)
     {
         Head = head;
-        StartTimestamp = startTimestamp;
-        StartSequence = startSequence;
+        First = first;
         Time = time;
     }
+
+    public readonly long StartTimestamp => First.Timestamp;
+
+    public readonly long StartSequence => First.Sequence;
 }
 
 /// <summary>
-/// The mutable per-key state: open runs ordered by their first event, completed matches waiting to be
-/// emitted, and the deadline of the key's timer. Runs are kept in a plain array to avoid a list object per key.
+/// The mutable per-key state: open runs ordered by their first event, completed matches waiting to be emitted,
+/// and the deadline of the key's timer. The first run is stored inline (most keys have one), the others in an
+/// array allocated only when a key branches.
 /// </summary>
 internal sealed class KeyRuns<T>
 {
-    private static readonly Run<T>[] NoRuns = [];
+    private Run<T> _first;
+    private Run<T>[]? _more;
 
-    public Run<T>[] Runs = NoRuns;
     public int Count;
     public List<CompletedMatch<T>>? Waiting;
 
@@ -57,28 +67,56 @@ internal sealed class KeyRuns<T>
 
     public bool IsEmpty => Count == 0 && (Waiting is null || Waiting.Count == 0);
 
+    public ref Run<T> this[int index] => ref index == 0 ? ref _first : ref _more![index - 1];
+
     public void SetRuns(List<Run<T>> runs)
     {
-        if (Runs.Length < runs.Count || Runs.Length > 4 * Math.Max(4, runs.Count))
+        var n = runs.Count;
+        if (n > 1 && (_more is null || _more.Length < n - 1 || _more.Length > 4 * Math.Max(4, n)))
         {
             // Grow to fit, or shrink an array left large by a burst of branching.
-            Runs = runs.Count == 0 ? NoRuns : new Run<T>[runs.Count];
+            _more = new Run<T>[n - 1];
         }
-        else if (runs.Count < Count)
+        var old = Count;
+        for (var i = 0; i < n; i++)
         {
-            Array.Clear(Runs, runs.Count, Count - runs.Count);
+            this[i] = runs[i];
         }
-        runs.CopyTo(Runs);
-        Count = runs.Count;
+        Count = n;
+        ClearFrom(n, old);
+        if (n <= 1 && _more is { Length: > 16 })
+        {
+            _more = null;
+        }
     }
 
     public void Truncate(int count)
     {
-        if (count < Count)
-        {
-            Array.Clear(Runs, count, Count - count);
-        }
+        var old = Count;
         Count = count;
+        ClearFrom(count, old);
+    }
+
+    /// <summary>Drops references past the live runs so finished matches can be collected.</summary>
+    private void ClearFrom(int from, int to)
+    {
+        if (from == 0 && to > 0)
+        {
+            _first = default;
+            from = 1;
+        }
+        if (_more is not null && to > from)
+        {
+            Array.Clear(_more, from - 1, Math.Min(to, _more.Length + 1) - from);
+        }
+    }
+
+    /// <summary>Back to an empty key, for reuse from the operator's pool.</summary>
+    public void Reset()
+    {
+        Truncate(0);
+        Waiting = null;
+        TimerAt = long.MaxValue;
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Cep.Nfa;
 
 namespace Cep.Runtime;
@@ -7,14 +8,15 @@ public sealed partial class KeyedPatternOperator<T, TKey>
 {
     private void Dispatch(TKey key, T @event, long timestamp, long sequence)
     {
-        if (!_keys.TryGetValue(key, out var state))
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out var exists);
+        if (!exists)
         {
-            state = new KeyRuns<T>();
-            _keys.Add(key, state);
+            slot = _pool.Count > 0 ? _pool.Pop() : new KeyRuns<T>();
         }
-        _currentKey = key;
-        // Before the pattern sees an event at t, every run whose window ends at or before t closes.
-        if (_pattern.HasWindows && state.Count > 0)
+        var state = slot!;
+        // Before the pattern sees an event at t, every run whose window ends at or before t closes. The key's
+        // timer is never later than its earliest deadline, so nothing can close before it.
+        if (state.Count > 0 && timestamp >= state.TimerAt)
         {
             CloseExpired(key, state, timestamp);
         }
@@ -23,7 +25,19 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         MarkChanged(key);
         if (state.IsEmpty)
         {
-            _keys.Remove(key);
+            Release(key, state);
+        }
+    }
+
+    /// <summary>Forgets an empty key and keeps its state object for the next new key: keys come and go at the
+    /// event rate, and reusing their objects spares the collector.</summary>
+    private void Release(TKey key, KeyRuns<T> state)
+    {
+        _keys.Remove(key);
+        if (_pool.Count < MaxPooledKeys)
+        {
+            state.Reset();
+            _pool.Push(state);
         }
     }
 
@@ -34,17 +48,16 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         _evaluator.BeginEvent(@event, timestamp);
         var anyOrder = _pattern.AnyOrder;
         var takenByOpenRun = false;
-        var runs = state.Runs;
         for (var i = 0; i < state.Count; i++)
         {
-            takenByOpenRun |= ComputeNextStates(runs[i], isStart: false, @event, timestamp, sequence);
+            takenByOpenRun |= ComputeNextStates(state[i], isStart: false, @event, timestamp, sequence);
             Classify(timestamp);
         }
         // The start run is implicit: every event may begin a new partial match. With order: any, only when
         // no partial match is open for the key.
         if (!anyOrder || (state.Count == 0 && !takenByOpenRun))
         {
-            ComputeNextStates(new Run<T>(_pattern.StartState, null, 0, -1, 0), isStart: true, @event, timestamp, sequence);
+            ComputeNextStates(new Run<T>(_pattern.StartState, null, null), isStart: true, @event, timestamp, sequence);
             Classify(timestamp);
         }
         _evaluator.EndEvent();
@@ -75,7 +88,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             var kind = kinds[run.State];
             if (kind == NfaStateKind.Final)
             {
-                _potential.Add(new CompletedMatch<T>(run.Head!, run.StartTimestamp, run.StartSequence, timestamp));
+                _potential.Add(new CompletedMatch<T>(run.Head!, run.First!, timestamp));
             }
             else if (kind != NfaStateKind.Stop && !stopped)
             {
@@ -142,14 +155,13 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             }
             taken = true;
             var node = new SharedBufferNode<T>(@event, timestamp, sequence, pattern.EdgeStep[e], run.Head);
-            var startTimestamp = isStart ? timestamp : run.StartTimestamp;
-            var startSequence = isStart ? sequence : run.StartSequence;
+            var first = isStart ? node : run.First;
             var target = targets[e];
-            _branch.Add(new Run<T>(target, node, startTimestamp, startSequence, timestamp));
+            _branch.Add(new Run<T>(target, node, first));
             var final = FindFinalAfterProceed(target);
             if (final >= 0)
             {
-                _branch.Add(new Run<T>(final, node, startTimestamp, startSequence, timestamp));
+                _branch.Add(new Run<T>(final, node, first));
             }
         }
         return taken;
@@ -193,10 +205,9 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         while (state.Count > 0)
         {
             var next = long.MaxValue;
-            var runs = state.Runs;
             for (var i = 0; i < state.Count; i++)
             {
-                next = Math.Min(next, Deadline(runs[i]));
+                next = Math.Min(next, Deadline(state[i]));
             }
             if (next > time)
             {
@@ -206,14 +217,14 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             _expiredPending.Clear();
             for (var i = 0; i < state.Count; i++)
             {
-                var run = runs[i];
+                var run = state[i];
                 if (Deadline(run) != next)
                 {
-                    runs[kept++] = run;
+                    state[kept++] = run;
                 }
                 else if (kinds[run.State] == NfaStateKind.Pending)
                 {
-                    _expiredPending.Add(new CompletedMatch<T>(run.Head!, run.StartTimestamp, run.StartSequence, next));
+                    _expiredPending.Add(new CompletedMatch<T>(run.Head!, run.First!, next));
                 }
                 else
                 {
@@ -288,7 +299,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         while (waiting.Count > 0)
         {
             var earliest = waiting[0];
-            if (state.Count > 0 && Compare(earliest.StartTimestamp, earliest.StartSequence, state.Runs[0].StartTimestamp, state.Runs[0].StartSequence) > 0)
+            if (state.Count > 0 && Compare(earliest.StartTimestamp, earliest.StartSequence, state[0].StartTimestamp, state[0].StartSequence) > 0)
             {
                 break;
             }
@@ -345,16 +356,15 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             default:
                 return;
         }
-        var runs = state.Runs;
         var kept = 0;
         for (var i = 0; i < state.Count; i++)
         {
-            var c = Compare(runs[i].StartTimestamp, runs[i].StartSequence, pruneTimestamp, pruneSequence);
+            var c = Compare(state[i].StartTimestamp, state[i].StartSequence, pruneTimestamp, pruneSequence);
             if (c < 0 || (inclusive && c == 0))
             {
                 continue;
             }
-            runs[kept++] = runs[i];
+            state[kept++] = state[i];
         }
         state.Truncate(kept);
         state.Waiting?.RemoveAll(w =>

@@ -12,7 +12,7 @@ namespace Cep.Runtime;
 public sealed partial class KeyedPatternOperator<T, TKey>
 {
     private const byte GlobalFormat = 1;
-    private const byte KeyFormat = 1;
+    private const byte KeyFormat = 2;
 
     /// <summary>Keys touched since the last <see cref="ClearChanged"/> (only with trackChanges).</summary>
     public IReadOnlyCollection<TKey> ChangedKeys => (IReadOnlyCollection<TKey>?)_changed ?? [];
@@ -126,7 +126,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         }
         for (var i = 0; i < state.Count; i++)
         {
-            Collect(state.Runs[i].Head);
+            Collect(state[i].Head);
         }
         if (state.Waiting is not null)
         {
@@ -148,12 +148,10 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         writer.WriteVarUInt((ulong)state.Count);
         for (var i = 0; i < state.Count; i++)
         {
-            ref var run = ref state.Runs[i];
+            ref var run = ref state[i];
             writer.WriteVarUInt((ulong)run.State);
-            writer.WriteVarUInt(run.Head is null ? 0 : (ulong)ids[run.Head] + 1);
-            writer.WriteVarInt(run.StartTimestamp);
-            writer.WriteVarInt(run.StartSequence);
-            writer.WriteVarInt(run.PreviousTimestamp);
+            writer.WriteVarUInt((ulong)ids[run.Head!]);
+            writer.WriteVarUInt((ulong)ids[run.First!]);
         }
         var waitingCount = state.Waiting?.Count ?? 0;
         writer.WriteVarUInt((ulong)waitingCount);
@@ -161,8 +159,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         {
             var match = state.Waiting![i];
             writer.WriteVarUInt((ulong)ids[match.Head]);
-            writer.WriteVarInt(match.StartTimestamp);
-            writer.WriteVarInt(match.StartSequence);
+            writer.WriteVarUInt((ulong)ids[match.First]);
             writer.WriteVarInt(match.Time);
         }
         return true;
@@ -197,8 +194,9 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         for (var i = 0; i < runCount; i++)
         {
             var s = reader.ReadCount(stateCount - 1);
-            var head = reader.ReadCount(nodeCount);
-            runs.Add(new Run<T>(s, head == 0 ? null : nodes[head - 1], reader.ReadVarInt(), reader.ReadVarInt(), reader.ReadVarInt()));
+            var head = nodes[reader.ReadCount(nodeCount - 1)];
+            var first = nodes[reader.ReadCount(nodeCount - 1)];
+            runs.Add(new Run<T>(s, head, first));
         }
         state.SetRuns(runs);
         var waitingCount = reader.ReadCount();
@@ -208,7 +206,8 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             for (var i = 0; i < waitingCount; i++)
             {
                 var head = nodes[reader.ReadCount(nodeCount - 1)];
-                state.Waiting.Add(new CompletedMatch<T>(head, reader.ReadVarInt(), reader.ReadVarInt(), reader.ReadVarInt()));
+                var first = nodes[reader.ReadCount(nodeCount - 1)];
+                state.Waiting.Add(new CompletedMatch<T>(head, first, reader.ReadVarInt()));
             }
         }
         if (state.IsEmpty)

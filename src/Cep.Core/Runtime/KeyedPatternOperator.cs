@@ -23,6 +23,8 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private readonly long[] _inputLastArrival;
     private readonly bool[] _inputEnded;
     private readonly HashSet<TKey>? _changed;
+    private readonly Stack<KeyRuns<T>> _pool = new();
+    private const int MaxPooledKeys = 1024;
 
     // Scratch space reused for every event: the decision graph and the runs it produces.
     private readonly List<Run<T>> _nextRuns = [];
@@ -280,7 +282,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             MarkChanged(key);
             if (state.IsEmpty)
             {
-                _keys.Remove(key);
+                Release(key, state);
             }
         }
     }
@@ -294,7 +296,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         var deadline = long.MaxValue;
         for (var i = 0; i < state.Count; i++)
         {
-            deadline = Math.Min(deadline, Deadline(state.Runs[i]));
+            deadline = Math.Min(deadline, Deadline(state[i]));
         }
         if (deadline < state.TimerAt)
         {
@@ -306,8 +308,6 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private void MarkChanged(TKey key) => _changed?.Add(key);
 
     private readonly record struct BufferedEvent(TKey Key, T Event, long Timestamp, long Sequence);
-
-    private TKey _currentKey = default!;
 
     private void ReportConditionError(int baseIndex, T @event, long timestamp, Exception exception)
     {
