@@ -40,6 +40,32 @@ public sealed class CheckpointBatch
 
     internal IReadOnlyList<SavedInput> Inputs => _inputs;
 
+    /// <summary>
+    /// Key entries in (rule, key) order, keeping the order of entries for the same key: inserting in key order
+    /// appends to the B-tree's leaves instead of touching a random page per key.
+    /// </summary>
+    internal IEnumerable<KeyEntry> SortedKeys()
+    {
+        var order = new int[_keys.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort(order, (a, b) =>
+        {
+            var byRule = string.CompareOrdinal(_keys[a].Rule, _keys[b].Rule);
+            if (byRule != 0)
+            {
+                return byRule;
+            }
+
+            var byKey = _keys[a].Key.AsSpan().SequenceCompareTo(_keys[b].Key);
+            return byKey != 0 ? byKey : a.CompareTo(b);
+        });
+        return order.Select(i => _keys[i]);
+    }
+
     internal IReadOnlyList<(string Path, long Length)> Outputs => _outputs;
 
     internal IReadOnlyList<(string Table, IReadOnlyList<string> Records)> Records => _records;

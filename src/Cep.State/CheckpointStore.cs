@@ -361,21 +361,16 @@ public sealed class CheckpointStore : IDisposable
                         newRuleIds[rule.Name] = Convert.ToInt64(upsert.ExecuteScalar());
                     }
 
-                    foreach (var entry in batch.Keys)
+                    foreach (var entry in batch.SortedKeys())
                     {
                         var ruleId = ResolveRule(entry.Rule, newRuleIds, batch);
                         if (entry.Blob is null)
                         {
-                            _statements.DeleteKey.Parameters[0].Value = ruleId;
-                            _statements.DeleteKey.Parameters[1].Value = entry.Key;
-                            _statements.DeleteKey.ExecuteNonQuery();
+                            _statements.RawDeleteKey.Run(ruleId, entry.Key, null);
                         }
                         else
                         {
-                            _statements.UpsertKey.Parameters[0].Value = ruleId;
-                            _statements.UpsertKey.Parameters[1].Value = entry.Key;
-                            _statements.UpsertKey.Parameters[2].Value = entry.Blob;
-                            _statements.UpsertKey.ExecuteNonQuery();
+                            _statements.RawUpsertKey.Run(ruleId, entry.Key, entry.Blob);
                         }
                     }
 
@@ -509,6 +504,10 @@ public sealed class CheckpointStore : IDisposable
         }
 
         Execute(connection, options.Sync == StateSync.Full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+
+        // 64 MiB of page cache: a checkpoint of many keys rewrites many B-tree pages, and the default 2 MiB would
+        // send most of them back to the OS between two touches.
+        Execute(connection, "PRAGMA cache_size=-65536");
         if (options.MaxPageCount is { } pages)
         {
             Execute(connection, $"PRAGMA max_page_count={pages}");
@@ -628,7 +627,14 @@ public sealed class CheckpointStore : IDisposable
             UpsertInput = Prepare(connection, "INSERT OR REPLACE INTO cep_inputs(name, source, position, ended) VALUES($name, $source, $position, $ended)", "$name", "$source", "$position", "$ended");
             UpsertOutput = Prepare(connection, "INSERT OR REPLACE INTO cep_outputs(path, length) VALUES($path, $length)", "$path", "$length");
             SetMeta = Prepare(connection, "INSERT OR REPLACE INTO cep_meta(name, value) VALUES($name, $value)", "$name", "$value");
+            RawUpsertKey = new RawStatement(connection, "INSERT OR REPLACE INTO cep_keys(rule, key, state) VALUES(?1, ?2, ?3)");
+            RawDeleteKey = new RawStatement(connection, "DELETE FROM cep_keys WHERE rule = ?1 AND key = ?2");
         }
+
+        /// <summary>Per-key statements bypass ADO.NET: a checkpoint may write a million rows.</summary>
+        public RawStatement RawUpsertKey { get; }
+
+        public RawStatement RawDeleteKey { get; }
 
         public SqliteCommand UpsertRule { get; }
 
@@ -656,6 +662,8 @@ public sealed class CheckpointStore : IDisposable
 
         public void Dispose()
         {
+            RawUpsertKey.Dispose();
+            RawDeleteKey.Dispose();
             foreach (var command in _all)
             {
                 command.Dispose();

@@ -1,0 +1,51 @@
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace Cep.State;
+
+/// <summary>
+/// A statement prepared once on the connection's native handle and bound with spans: no parameter objects and
+/// no boxing per row. It runs inside whatever transaction the connection has open.
+/// </summary>
+internal sealed class RawStatement : IDisposable
+{
+    private const int Done = 101;
+    private readonly SqliteConnection _connection;
+    private readonly sqlite3_stmt _statement;
+
+    public RawStatement(SqliteConnection connection, string sql)
+    {
+        _connection = connection;
+        var rc = raw.sqlite3_prepare_v2(connection.Handle, sql, out _statement);
+        SqliteException.ThrowExceptionForRC(rc, connection.Handle);
+    }
+
+    /// <summary>Binds (integer, blob, optional blob) and steps once.</summary>
+    public void Run(long first, ReadOnlySpan<byte> second, byte[]? third)
+    {
+        try
+        {
+            Check(raw.sqlite3_bind_int64(_statement, 1, first));
+            Check(raw.sqlite3_bind_blob(_statement, 2, second));
+            if (third is not null)
+            {
+                Check(raw.sqlite3_bind_blob(_statement, 3, third));
+            }
+
+            var rc = raw.sqlite3_step(_statement);
+            if (rc != Done)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _connection.Handle);
+            }
+        }
+        finally
+        {
+            raw.sqlite3_reset(_statement);
+            raw.sqlite3_clear_bindings(_statement);
+        }
+    }
+
+    public void Dispose() => _statement.Dispose();
+
+    private void Check(int rc) => SqliteException.ThrowExceptionForRC(rc, _connection.Handle);
+}
