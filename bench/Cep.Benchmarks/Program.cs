@@ -10,6 +10,7 @@ internal static class Program
                Cep.Benchmarks micro [BenchmarkDotNet args]     micro-benchmarks of the hot paths (e.g. --filter '*' --inProcess)
                Cep.Benchmarks whole-run --help                 options of whole-run
                Cep.Benchmarks profile-w1 [engine|hand-coded] [disorderMs] [seconds]   W1 alone in a loop, for a profiler
+               Cep.Benchmarks state [PENDING]                    checkpoint/restore of PENDING partial matches (default 1 000 000)
         """;
 
     private static int Main(string[] args)
@@ -28,6 +29,8 @@ internal static class Program
                 return WholeRunCommand.Run(args[1..]);
             case "profile-w1":
                 return ProfileCommand.Run(args[1..]);
+            case "state":
+                return State.CheckpointBench.Run(args[1..]);
             case "micro":
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
                 return 0;
