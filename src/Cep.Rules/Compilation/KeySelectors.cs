@@ -45,8 +45,8 @@ internal static class KeySelectors
             var cache = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
             return e => cache.GetOrAdd(e.Stream, static s => Canonical(JsonValue.From(s)));
         }
-        var slot = fields.Slot(path);
-        return e => Canonical(e.Get(slot));
+        var slot = fields.KeySlot(path);
+        return e => e.CanonicalText(slot);
     }
 
     private static string Composite(Func<JsonEvent, string>[] parts, JsonEvent e)

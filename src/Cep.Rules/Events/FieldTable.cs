@@ -11,6 +11,7 @@ public sealed class FieldTable
 {
     private readonly Dictionary<string, int> _slots = new(StringComparer.Ordinal);
     private readonly List<string> _paths = [];
+    private readonly List<bool> _keyOnly = [];
     private readonly Lock _lock = new();
     private PathNode? _root;
 
@@ -27,7 +28,16 @@ public sealed class FieldTable
     }
 
     /// <summary>Registers a dotted path (<c>user.id</c>) if it is new and returns its slot.</summary>
-    public int Slot(string dottedPath)
+    public int Slot(string dottedPath) => Register(dottedPath, keyOnly: false);
+
+    /// <summary>
+    /// Registers a path that a key selector reads through <see cref="JsonEvent.CanonicalText"/> only. Until some
+    /// other reader registers it with <see cref="Slot"/>, its plain-ASCII strings are left undecoded in events:
+    /// the key is cut from the raw bytes and no string is made for the field.
+    /// </summary>
+    internal int KeySlot(string dottedPath) => Register(dottedPath, keyOnly: true);
+
+    private int Register(string dottedPath, bool keyOnly)
     {
         ArgumentNullException.ThrowIfNull(dottedPath);
         foreach (var segment in dottedPath.Split('.'))
@@ -41,10 +51,16 @@ public sealed class FieldTable
         {
             if (_slots.TryGetValue(dottedPath, out var slot))
             {
+                if (!keyOnly && _keyOnly[slot])
+                {
+                    _keyOnly[slot] = false;
+                    _root = null;
+                }
                 return slot;
             }
             slot = _paths.Count;
             _paths.Add(dottedPath);
+            _keyOnly.Add(keyOnly);
             _slots.Add(dottedPath, slot);
             _root = null;
             return slot;
@@ -80,7 +96,7 @@ public sealed class FieldTable
             }
             lock (_lock)
             {
-                _root ??= PathNode.Build(_paths);
+                _root ??= PathNode.Build(_paths, _keyOnly);
                 return _root;
             }
         }
@@ -109,7 +125,13 @@ internal sealed class PathNode
 
     public int SlotCount { get; private set; }
 
-    public static PathNode Build(IReadOnlyList<string> paths)
+    /// <summary>Only key selectors read this path's value, so its plain-ASCII strings may stay undecoded.</summary>
+    public bool KeyOnly { get; private set; }
+
+    /// <summary>Strings recently read at this path (field values such as event types repeat).</summary>
+    public StringCache Strings { get; } = new();
+
+    public static PathNode Build(IReadOnlyList<string> paths, IReadOnlyList<bool> keyOnly)
     {
         var root = new PathNode(string.Empty) { SlotCount = paths.Count };
         for (var slot = 0; slot < paths.Count; slot++)
@@ -126,6 +148,7 @@ internal sealed class PathNode
                 node = child;
             }
             node.Slot = slot;
+            node.KeyOnly = keyOnly[slot];
         }
         root.CollectDescendants();
         return root;

@@ -186,7 +186,7 @@ public static class JsonEventParser
                 break;
             }
             case JsonTokenType.String when slot >= 0:
-                values[slot] = JsonValue.From(reader.GetString());
+                values[slot] = ReadString(ref reader, node);
                 break;
             case JsonTokenType.Number when slot >= 0:
                 values[slot] = JsonValue.From(ReadNumber(ref reader));
@@ -203,6 +203,27 @@ public static class JsonEventParser
             default:
                 break;
         }
+    }
+
+    /// <summary>
+    /// A string value. Plain printable ASCII without escapes (the common case: ids, types, timestamps) is
+    /// decoded through the path's <see cref="StringCache"/>, or not at all at a path only keys read; anything
+    /// else goes through the reader, which unescapes and rejects invalid UTF-8.
+    /// </summary>
+    private static JsonValue ReadString(ref Utf8JsonReader reader, PathNode node)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            var span = reader.ValueSpan;
+            if (span.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) < 0)
+            {
+                // TokenStartIndex is the opening quote; the value's bytes follow it.
+                return node.KeyOnly
+                    ? JsonValue.Undecoded((int)reader.TokenStartIndex + 1, span.Length)
+                    : JsonValue.From(node.Strings.Get(span));
+            }
+        }
+        return JsonValue.From(reader.GetString());
     }
 
     private static double ReadNumber(ref Utf8JsonReader reader)

@@ -27,6 +27,17 @@ public readonly struct JsonValue : IEquatable<JsonValue>
         Text = text;
     }
 
+    private JsonValue(int offset, int length)
+    {
+        Kind = JsonKind.String;
+        Number = length;
+        _offset = offset;
+    }
+
+    // Offset of an undecoded string's bytes in its event's Raw; the int fits in the padding after Kind, so the
+    // struct stays 24 bytes.
+    private readonly int _offset;
+
     public static JsonValue Missing => default;
 
     public static JsonValue Null { get; } = new(JsonKind.Null, 0, null);
@@ -80,6 +91,18 @@ public readonly struct JsonValue : IEquatable<JsonValue>
     }
 
     internal static JsonValue FromRaw(JsonKind kind, string text) => new(kind, 0, text);
+
+    /// <summary>
+    /// A plain-ASCII string not decoded yet: its text is Raw[offset..offset+length] of the event that holds it.
+    /// Only <see cref="JsonEvent"/> stores these, and it decodes them before handing a value out.
+    /// </summary>
+    internal static JsonValue Undecoded(int offset, int length) => new(offset, length);
+
+    internal bool IsUndecoded => Kind == JsonKind.String && Text is null;
+
+    internal int UndecodedOffset => _offset;
+
+    internal int UndecodedLength => (int)Number;
 
     public void WriteTo(Utf8JsonWriter writer)
     {
