@@ -264,17 +264,13 @@ public sealed class CheckpointStore : IDisposable
             try
             {
                 using var transaction = _connection.BeginTransaction(deferred: true);
-                using var command = CommandIn(transaction, "SELECT key, state FROM cep_keys WHERE rule = $rule ORDER BY key");
-                command.Parameters.AddWithValue("$rule", rule.Id);
-                using var reader = command.ExecuteReader();
-                while (reader.Read())
+                using var rows = new RawStatement(_connection, "SELECT key, state FROM cep_keys WHERE rule = ?1 ORDER BY key");
+                rows.ForEachRow(rule.Id, (key, blob) =>
                 {
-                    var key = reader.GetFieldValue<byte[]>(0);
-                    var payload = BlobFormat.Unframe(reader.GetFieldValue<byte[]>(1), key, $"rule '{rule.Name}', key {Describe(key)}");
-                    visit(key, payload);
-                }
-
-                reader.Close();
+                    var keyBytes = key.ToArray();
+                    var payload = BlobFormat.Unframe(blob.ToArray(), keyBytes, $"rule '{rule.Name}', key {Describe(keyBytes)}");
+                    visit(keyBytes, payload);
+                });
                 transaction.Commit();
             }
             catch (SqliteException e)

@@ -10,11 +10,16 @@ namespace Cep.State;
 public sealed class DurableOutputFile : IDisposable
 {
     private readonly FileStream _stream;
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _syncHandle;
 
     private DurableOutputFile(string path, FileStream stream)
     {
         Path = path;
         _stream = stream;
+
+        // A second descriptor for fsync: FileStream.SafeFileHandle flushes the stream's buffer when read, which
+        // must not happen from the checkpoint thread while the event loop writes.
+        _syncHandle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
     }
 
     public string Path { get; }
@@ -79,7 +84,11 @@ public sealed class DurableOutputFile : IDisposable
     /// fsync: every byte handed to the OS so far is on disk afterwards. Safe to call from another thread while
     /// the event loop keeps writing, because it touches only the kernel file, not the stream's buffer.
     /// </summary>
-    public void SyncToDisk() => RandomAccess.FlushToDisk(_stream.SafeFileHandle);
+    public void SyncToDisk() => RandomAccess.FlushToDisk(_syncHandle);
 
-    public void Dispose() => _stream.Dispose();
+    public void Dispose()
+    {
+        _stream.Dispose();
+        _syncHandle.Dispose();
+    }
 }

@@ -3,6 +3,9 @@ using SQLitePCL;
 
 namespace Cep.State;
 
+/// <summary>Receives one row's first two columns; the spans are valid only during the call.</summary>
+internal delegate void RowVisitor(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second);
+
 /// <summary>
 /// A statement prepared once on the connection's native handle and bound with spans: no parameter objects and
 /// no boxing per row. It runs inside whatever transaction the connection has open.
@@ -33,6 +36,31 @@ internal sealed class RawStatement : IDisposable
             }
 
             var rc = raw.sqlite3_step(_statement);
+            if (rc != Done)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _connection.Handle);
+            }
+        }
+        finally
+        {
+            raw.sqlite3_reset(_statement);
+            raw.sqlite3_clear_bindings(_statement);
+        }
+    }
+
+    /// <summary>Binds an integer to ?1 and hands each row's first two columns (as blobs) to <paramref name="row"/>.</summary>
+    public void ForEachRow(long first, RowVisitor row)
+    {
+        const int Row = 100;
+        try
+        {
+            Check(raw.sqlite3_bind_int64(_statement, 1, first));
+            int rc;
+            while ((rc = raw.sqlite3_step(_statement)) == Row)
+            {
+                row(raw.sqlite3_column_blob(_statement, 0), raw.sqlite3_column_blob(_statement, 1));
+            }
+
             if (rc != Done)
             {
                 SqliteException.ThrowExceptionForRC(rc, _connection.Handle);
