@@ -45,6 +45,31 @@ internal static class CepProcess
         return (process.ExitCode, stderr.ToString());
     }
 
+    /// <summary>
+    /// Waits until <paramref name="path"/> has a line containing <paramref name="text"/>: the runner flushes its
+    /// outputs whenever it goes idle, so a probe record shows that every line before it was processed.
+    /// </summary>
+    public static void WaitForLine(string path, string text, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            if (File.Exists(path))
+            {
+                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var reader = new StreamReader(stream);
+                if (reader.ReadToEnd().Contains(text, StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+
+            Thread.Sleep(50);
+        }
+
+        throw new TimeoutException($"no line with '{text}' in {path} after {timeout}");
+    }
+
     /// <summary>Sends a POSIX signal (TERM, INT) the way a service manager or a terminal would.</summary>
     public static void Signal(Process process, string signal)
     {

@@ -69,27 +69,32 @@ public sealed class StateOutputsTests : IDisposable
                 where: type == 'create'
               - followedBy: pay
                 where: type == 'pay'
-            within: 4s
+            within: 5s
             onTimeout: unpaid-orders
             """);
         string[] args = ["run", "clock.yaml", "--input", "orders=-", "--output", "out.jsonl", "--state", "state.db", "--no-progress"];
         using (var process = CepProcess.Start(_dir.Path, args, out var stderr, keepStdinOpen: true))
         {
             process.StandardInput.WriteLine("{\"type\":\"create\",\"orderId\":\"o1\"}");
+            process.StandardInput.WriteLine("{\"type\":\"create\",\"orderId\":\"probe\"}");
+            process.StandardInput.WriteLine("{\"type\":\"pay\",\"orderId\":\"probe\"}");
             process.StandardInput.Flush();
-            Thread.Sleep(2000);
+            CepProcess.WaitForLine(_dir.File("out.jsonl"), "\"key\":\"probe\"", TimeSpan.FromSeconds(30));
             CepProcess.Signal(process, "TERM");
             Assert.True(process.WaitForExit(TimeSpan.FromSeconds(20)));
             Assert.True(process.ExitCode == 0, stderr.ToString());
         }
 
-        Assert.Equal("", File.ReadAllText(_dir.File("out.jsonl")));
+        Assert.Single(File.ReadAllLines(_dir.File("out.jsonl")));
 
         // Down for longer than the window: the timeout is due when the runner comes back, and fires at once.
-        Thread.Sleep(4000);
+        Thread.Sleep(5000);
         var resumed = CepProcess.Run(_dir.Path, args);
         Assert.True(resumed.Exit == 0, resumed.Stderr);
-        var record = Assert.Single(File.ReadAllLines(_dir.File("out.jsonl")));
+        var lines = File.ReadAllLines(_dir.File("out.jsonl"));
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("\"type\":\"match\"", lines[0]);
+        var record = lines[1];
         Assert.Contains("\"type\":\"timeout\"", record);
         Assert.Contains("\"key\":\"o1\"", record);
     }

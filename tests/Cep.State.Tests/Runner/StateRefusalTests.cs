@@ -124,8 +124,11 @@ public sealed class StateRefusalTests : IDisposable
 
             // A later event moves the watermark past the first, out of the reorder buffer and into its key.
             process.StandardInput.WriteLine("{\"type\":\"create\",\"orderId\":\"other\",\"amount\":1,\"ts\":60000}");
+            process.StandardInput.WriteLine("{\"type\":\"create\",\"orderId\":\"probe\",\"amount\":1,\"ts\":60001}");
+            process.StandardInput.WriteLine("{\"type\":\"pay\",\"orderId\":\"probe\",\"ts\":60002}");
+            process.StandardInput.WriteLine("{\"type\":\"create\",\"orderId\":\"later\",\"amount\":1,\"ts\":70000}");
             process.StandardInput.Flush();
-            Thread.Sleep(1500);
+            CepProcess.WaitForLine(_dir.File("out.jsonl"), "\"key\":\"probe\"", TimeSpan.FromSeconds(30));
             CepProcess.Signal(process, "TERM");
             Assert.True(process.WaitForExit(TimeSpan.FromSeconds(20)), "cep stops on SIGTERM");
             Assert.True(process.ExitCode == 0, stderr.ToString());
