@@ -30,6 +30,8 @@ internal static class ProfileCommand
                 _ => throw new ArgumentException($"unknown implementation '{which}' (engine, hand-coded)"),
             };
             var start = clock.Elapsed;
+            using var process = Process.GetCurrentProcess();
+            var cpu = process.TotalProcessorTime;
             var paused = GC.GetTotalPauseDuration();
             var gen0 = GC.CollectionCount(0);
             var gen1 = GC.CollectionCount(1);
@@ -40,7 +42,10 @@ internal static class ProfileCommand
             }
             runner.End();
             rounds++;
-            Console.WriteLine($"round {rounds}: {workload.Events.Length / (clock.Elapsed - start).TotalSeconds / 1e6:F2} M events/s, {collector.Count} records, GC pauses {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F0} ms " +
+            process.Refresh();
+            var cpuSeconds = (process.TotalProcessorTime - cpu).TotalSeconds;
+            Console.WriteLine($"round {rounds}: {workload.Events.Length / cpuSeconds / 1e6:F2} M events per CPU-s, " +
+                $"{workload.Events.Length / (clock.Elapsed - start).TotalSeconds / 1e6:F2} M events/s wall, {collector.Count} records, GC pauses {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F0} ms " +
                 $"(gen0/1/2 collections {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2})");
         }
         return 0;

@@ -17,14 +17,22 @@ internal sealed class Report
 
     public void Table(string[] header, IEnumerable<string[]> rows)
     {
-        Line("| " + string.Join(" | ", header) + " |");
-        Line("|" + string.Concat(header.Select(h => "---|")));
+        TableHeader(header);
         foreach (var row in rows)
         {
-            Line("| " + string.Join(" | ", row) + " |");
+            TableRow(row);
         }
         Line();
     }
+
+    /// <summary>For tables whose rows take long to compute: header now, each row as it is known.</summary>
+    public void TableHeader(string[] header)
+    {
+        Line("| " + string.Join(" | ", header) + " |");
+        Line("|" + string.Concat(header.Select(h => "---|")));
+    }
+
+    public void TableRow(string[] row) => Line("| " + string.Join(" | ", row) + " |");
 
     public void Save(string path) => File.WriteAllText(path, _text.ToString());
 

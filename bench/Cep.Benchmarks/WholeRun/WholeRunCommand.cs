@@ -60,7 +60,7 @@ internal static partial class WholeRunCommand
             }
             if (options.Workloads.Contains("W2"))
             {
-                KeyScaling(options, report);
+                KeyScaling(options, report, failures);
             }
             if (options.Workloads.Contains("W3"))
             {
