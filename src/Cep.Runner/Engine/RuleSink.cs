@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Cep.Nfa;
 using Cep.Rules;
@@ -16,12 +17,34 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
 {
     private const int ErrorsShownPerRule = 10;
 
+    // Names and constant values are encoded once (with the outputs' encoder, so the bytes are the same as
+    // writing the strings), not escaped again for every record.
+    private static readonly JavaScriptEncoder Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+    private static readonly JsonEncodedText RuleProperty = JsonEncodedText.Encode("rule", Encoder);
+    private static readonly JsonEncodedText TypeProperty = JsonEncodedText.Encode("type", Encoder);
+    private static readonly JsonEncodedText OutputProperty = JsonEncodedText.Encode("output", Encoder);
+    private static readonly JsonEncodedText KeyProperty = JsonEncodedText.Encode("key", Encoder);
+    private static readonly JsonEncodedText TimeProperty = JsonEncodedText.Encode("time", Encoder);
+    private static readonly JsonEncodedText EventsProperty = JsonEncodedText.Encode("events", Encoder);
+    private static readonly JsonEncodedText EmitProperty = JsonEncodedText.Encode("emit", Encoder);
+    private static readonly JsonEncodedText StreamProperty = JsonEncodedText.Encode("stream", Encoder);
+    private static readonly JsonEncodedText EventProperty = JsonEncodedText.Encode("event", Encoder);
+    private static readonly JsonEncodedText MatchType = JsonEncodedText.Encode("match", Encoder);
+    private static readonly JsonEncodedText TimeoutType = JsonEncodedText.Encode("timeout", Encoder);
+    private static readonly JsonEncodedText LateType = JsonEncodedText.Encode("late", Encoder);
+
     private readonly CompiledRule _rule;
     private readonly OutputSet _outputs;
     private readonly TextWriter _error;
     private readonly MatchContext<JsonEvent> _context;
     private readonly string[] _inputStreams;
     private readonly int _stepCount;
+    private readonly JsonEncodedText _ruleName;
+    private readonly JsonEncodedText[] _stepNames;
+    private readonly JsonEncodedText[] _emitNames;
+    private readonly JsonEncodedText? _timeoutOutput;
+    private readonly JsonEncodedText? _lateOutput;
+    private SharedBufferNode<JsonEvent>[] _nodes = new SharedBufferNode<JsonEvent>[8];
     private long _errorsShown;
 
     public RuleSink(CompiledRule rule, OutputSet outputs, TextWriter error, string[] inputStreams)
@@ -32,6 +55,11 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
         _inputStreams = inputStreams;
         _stepCount = rule.Compiled.StepNames.Count;
         _context = CreateContext([.. rule.Compiled.StepNames]);
+        _ruleName = JsonEncodedText.Encode(rule.Name, Encoder);
+        _stepNames = [.. rule.Compiled.StepNames.Select(n => JsonEncodedText.Encode(n, Encoder))];
+        _emitNames = [.. rule.Emit.Select(f => JsonEncodedText.Encode(f.Name, Encoder))];
+        _timeoutOutput = rule.OnTimeout is { } timeout ? JsonEncodedText.Encode(timeout, Encoder) : null;
+        _lateOutput = rule.OnLate is { } late ? JsonEncodedText.Encode(late, Encoder) : null;
     }
 
     public long Matches { get; private set; }
@@ -51,7 +79,7 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
         Matches++;
         var output = _outputs.Main;
         var w = output.BeginRecord();
-        WriteResult(w, "match", null, match);
+        WriteResult(w, MatchType, null, match);
         if (_rule.Emit.Count > 0)
         {
             WriteEmit(w, match);
@@ -70,7 +98,7 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
         Timeouts++;
         var output = _outputs.For(name);
         var w = output.BeginRecord();
-        WriteResult(w, "timeout", name, timeout);
+        WriteResult(w, TimeoutType, _timeoutOutput, timeout);
         w.WriteEndObject();
         output.EndRecord();
     }
@@ -86,12 +114,12 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
         var output = _outputs.For(name);
         var w = output.BeginRecord();
         w.WriteStartObject();
-        w.WriteString("rule", _rule.Name);
-        w.WriteString("type", "late");
-        w.WriteString("output", name);
-        w.WriteString("stream", (uint)input < (uint)_inputStreams.Length ? _inputStreams[input] : @event.Stream);
-        w.WriteNumber("time", timestamp);
-        w.WritePropertyName("event");
+        w.WriteString(RuleProperty, _ruleName);
+        w.WriteString(TypeProperty, LateType);
+        w.WriteString(OutputProperty, _lateOutput!.Value);
+        w.WriteString(StreamProperty, (uint)input < (uint)_inputStreams.Length ? _inputStreams[input] : @event.Stream);
+        w.WriteNumber(TimeProperty, timestamp);
+        w.WritePropertyName(EventProperty);
         w.WriteRawValue(@event.Raw.Span, skipInputValidation: true);
         w.WriteEndObject();
         output.EndRecord();
@@ -124,34 +152,46 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
         }
     }
 
-    private void WriteResult(Utf8JsonWriter w, string type, string? outputName, in PatternResult<JsonEvent, string> result)
+    private void WriteResult(Utf8JsonWriter w, JsonEncodedText type, JsonEncodedText? outputName, in PatternResult<JsonEvent, string> result)
     {
         w.WriteStartObject();
-        w.WriteString("rule", _rule.Name);
-        w.WriteString("type", type);
-        if (outputName is not null)
+        w.WriteString(RuleProperty, _ruleName);
+        w.WriteString(TypeProperty, type);
+        if (outputName is { } output)
         {
-            w.WriteString("output", outputName);
+            w.WriteString(OutputProperty, output);
         }
-        w.WritePropertyName("key");
+        w.WritePropertyName(KeyProperty);
         w.WriteRawValue(result.Key, skipInputValidation: true);
-        w.WriteNumber("time", result.Time);
-        w.WritePropertyName("events");
+        w.WriteNumber(TimeProperty, result.Time);
+        w.WritePropertyName(EventsProperty);
         w.WriteStartObject();
-        var nodes = result.Events();
+        // The events oldest first, into a reused array (the result's own Events() allocates one per record).
+        var depth = result.Head.Depth;
+        if (_nodes.Length < depth)
+        {
+            _nodes = new SharedBufferNode<JsonEvent>[Math.Max(depth, _nodes.Length * 2)];
+        }
+        var nodes = _nodes;
+        var i = depth;
+        for (var node = result.Head; node is not null; node = node.Previous)
+        {
+            nodes[--i] = node;
+        }
         // Steps in pattern order; within a step, events in the order the pattern took them.
         for (var step = 0; step < _stepCount; step++)
         {
             var started = false;
-            foreach (var node in nodes)
+            for (var n = 0; n < depth; n++)
             {
+                var node = nodes[n];
                 if (node.Step != step)
                 {
                     continue;
                 }
                 if (!started)
                 {
-                    w.WritePropertyName(result.StepNames[step]);
+                    w.WritePropertyName(StepName(step, result.StepNames));
                     w.WriteStartArray();
                     started = true;
                 }
@@ -162,17 +202,24 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
                 w.WriteEndArray();
             }
         }
+        Array.Clear(nodes, 0, depth);
         w.WriteEndObject();
     }
+
+    // The operator hands out the compiled pattern's own step names; anything else is encoded as it comes.
+    private JsonEncodedText StepName(int step, IReadOnlyList<string> names) =>
+        ReferenceEquals(names, _rule.Compiled.StepNames) ? _stepNames[step] : JsonEncodedText.Encode(names[step], Encoder);
 
     private void WriteEmit(Utf8JsonWriter w, in PatternResult<JsonEvent, string> match)
     {
         _context.Reset(match.Head, match.Time);
-        w.WritePropertyName("emit");
+        w.WritePropertyName(EmitProperty);
         w.WriteStartObject();
-        foreach (var field in _rule.Emit)
+        var emit = _rule.Emit;
+        for (var i = 0; i < emit.Count; i++)
         {
-            w.WritePropertyName(field.Name);
+            var field = emit[i];
+            w.WritePropertyName(_emitNames[i]);
             JsonValue value;
             try
             {
