@@ -105,6 +105,23 @@ public sealed class CheckpointBatch
         Bytes += key.Length + state.Length;
     }
 
+    /// <summary>As <see cref="PutKey"/>, taking ownership of <paramref name="key"/> (saves a copy per key on the loop).</summary>
+    internal void PutKeyOwned(string rule, byte[] key, ReadOnlySpan<byte> state)
+    {
+        CheckOpen();
+        _keys.Add(new KeyEntry(rule, key, BlobFormat.Frame(key, state)));
+        PutKeys++;
+        Bytes += key.Length + state.Length;
+    }
+
+    /// <summary>As <see cref="DeleteKey"/>, taking ownership of <paramref name="key"/>.</summary>
+    internal void DeleteKeyOwned(string rule, byte[] key)
+    {
+        CheckOpen();
+        _keys.Add(new KeyEntry(rule, key, null));
+        DeletedKeys++;
+    }
+
     /// <summary>Deletes one key's state (the key holds nothing any more).</summary>
     public void DeleteKey(string rule, ReadOnlySpan<byte> key)
     {

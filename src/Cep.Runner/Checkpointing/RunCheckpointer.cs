@@ -299,11 +299,11 @@ internal sealed class RunCheckpointer : IDisposable
                 var keyBytes = Encoding.UTF8.GetBytes(key);
                 if (op.WriteKey(key, _writer, codec))
                 {
-                    batch.PutKey(name, keyBytes, _writer.WrittenSpan);
+                    batch.PutKeyOwned(name, keyBytes, _writer.WrittenSpan);
                 }
                 else
                 {
-                    batch.DeleteKey(name, keyBytes);
+                    batch.DeleteKeyOwned(name, keyBytes);
                 }
             }
 

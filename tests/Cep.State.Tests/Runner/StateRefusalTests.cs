@@ -169,6 +169,28 @@ public sealed class StateRefusalTests : IDisposable
         Assert.Contains("need --state", run.Stderr);
     }
 
+    [Fact]
+    public void Run_BadStateFlags_Exit2()
+    {
+        var interval = Run("--checkpoint-interval", "soon");
+        Assert.Equal(2, interval.Exit);
+        Assert.Contains("--checkpoint-interval", interval.Stderr);
+        var sync = Run("--state-sync", "off");
+        Assert.Equal(2, sync.Exit);
+        Assert.Contains("--state-sync", sync.Stderr);
+        Assert.False(File.Exists(_dir.File("state.db")), "nothing is created on bad usage");
+    }
+
+    [Fact]
+    public void Run_StateSyncNormal_RunsAndResumes()
+    {
+        var first = Run("--state-sync", "normal");
+        Assert.True(first.Exit == 0, first.Stderr);
+        var again = Run("--state-sync", "normal");
+        Assert.True(again.Exit == 0, again.Stderr);
+        Assert.Contains("resumed from checkpoint", again.Stderr);
+    }
+
     private void SaveState()
     {
         var first = Run();
