@@ -120,7 +120,8 @@ internal sealed class KeyRuns<T>
     }
 }
 
-/// <summary>Counters of one operator.</summary>
+/// <summary>Counters of one operator (open runs and keys: <see cref="KeyedPatternOperator{T, TKey}.PendingRuns"/>,
+/// <see cref="KeyedPatternOperator{T, TKey}.KeyCount"/>).</summary>
 public sealed class OperatorStats
 {
     public long Events { get; internal set; }
@@ -132,8 +133,4 @@ public sealed class OperatorStats
     public long Late { get; internal set; }
 
     public long ConditionErrors { get; internal set; }
-
-    public long PendingRuns { get; internal set; }
-
-    public long Keys { get; internal set; }
 }
