@@ -25,7 +25,13 @@ internal sealed class RunClock
 
     public long NowMs => _nowMs();
 
-    public static RunClock Default { get; } = FromScheduler(System.Reactive.Concurrency.Scheduler.Default);
+    /// <summary>
+    /// The system clock. It is read once per event, so it reads <see cref="DateTimeOffset.UtcNow"/> directly: that is
+    /// what <see cref="Scheduler.Default"/>'s <c>Now</c> returns, without Rx's clock-service indirections (a third of
+    /// the cost of a read).
+    /// </summary>
+    public static RunClock Default { get; } = new(
+        System.Reactive.Concurrency.Scheduler.Default, static () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), isVirtual: false);
 
     public static RunClock FromScheduler(IScheduler scheduler) =>
         new(scheduler, () => scheduler.Now.ToUnixTimeMilliseconds(), isVirtual: false);
