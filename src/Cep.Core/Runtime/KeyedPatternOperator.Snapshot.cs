@@ -14,6 +14,12 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private const byte GlobalFormat = 1;
     private const byte KeyFormat = 2;
 
+    // Scratch for snapshots, reused for every key so a checkpoint of a million keys allocates nothing per key.
+    private readonly List<SharedBufferNode<T>> _snapshotNodes = [];
+    private readonly Dictionary<SharedBufferNode<T>, int> _snapshotIds = new(ReferenceEqualityComparer.Instance);
+    private readonly Stack<SharedBufferNode<T>> _snapshotChain = new();
+    private readonly List<Run<T>> _restoreRuns = [];
+
     /// <summary>Keys touched since the last <see cref="ClearChanged"/> (only with trackChanges).</summary>
     public IReadOnlyCollection<TKey> ChangedKeys => (IReadOnlyCollection<TKey>?)_changed ?? [];
 
@@ -107,39 +113,55 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         {
             return false;
         }
-        // Number the nodes so that a node's predecessor always comes before it.
-        var ids = new Dictionary<SharedBufferNode<T>, int>(ReferenceEqualityComparer.Instance);
-        var ordered = new List<SharedBufferNode<T>>();
-        var chain = new Stack<SharedBufferNode<T>>();
-        void Collect(SharedBufferNode<T>? head)
+        // Number the nodes so that a node's predecessor always comes before it. A key with one run (the common
+        // case) is one chain, numbered by depth; otherwise shared prefixes are found through a scratch map.
+        var ordered = _snapshotNodes;
+        var ids = _snapshotIds;
+        ordered.Clear();
+        ids.Clear();
+        var singleChain = state.Count == 1 && state.Waiting is null;
+        if (singleChain)
         {
-            for (var node = head; node is not null && !ids.ContainsKey(node); node = node.Previous)
+            for (var node = state[0].Head; node is not null; node = node.Previous)
             {
-                chain.Push(node);
-            }
-            while (chain.Count > 0)
-            {
-                var node = chain.Pop();
-                ids[node] = ordered.Count;
                 ordered.Add(node);
             }
+            ordered.Reverse();
         }
-        for (var i = 0; i < state.Count; i++)
+        else
         {
-            Collect(state[i].Head);
-        }
-        if (state.Waiting is not null)
-        {
-            foreach (var waiting in state.Waiting)
+            var chain = _snapshotChain;
+            void Collect(SharedBufferNode<T>? head)
             {
-                Collect(waiting.Head);
+                for (var node = head; node is not null && !ids.ContainsKey(node); node = node.Previous)
+                {
+                    chain.Push(node);
+                }
+                while (chain.Count > 0)
+                {
+                    var node = chain.Pop();
+                    ids[node] = ordered.Count;
+                    ordered.Add(node);
+                }
+            }
+            for (var i = 0; i < state.Count; i++)
+            {
+                Collect(state[i].Head);
+            }
+            if (state.Waiting is not null)
+            {
+                foreach (var waiting in state.Waiting)
+                {
+                    Collect(waiting.Head);
+                }
             }
         }
+        int Id(SharedBufferNode<T> node) => singleChain ? node.Depth - 1 : ids[node];
         writer.WriteByte(KeyFormat);
         writer.WriteVarUInt((ulong)ordered.Count);
         foreach (var node in ordered)
         {
-            writer.WriteVarUInt(node.Previous is null ? 0 : (ulong)ids[node.Previous] + 1);
+            writer.WriteVarUInt(node.Previous is null ? 0 : (ulong)Id(node.Previous) + 1);
             writer.WriteVarUInt((ulong)node.Step);
             writer.WriteVarInt(node.Timestamp);
             writer.WriteVarInt(node.Sequence);
@@ -150,18 +172,20 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         {
             ref var run = ref state[i];
             writer.WriteVarUInt((ulong)run.State);
-            writer.WriteVarUInt((ulong)ids[run.Head!]);
-            writer.WriteVarUInt((ulong)ids[run.First!]);
+            writer.WriteVarUInt((ulong)Id(run.Head!));
+            writer.WriteVarUInt((ulong)Id(run.First!));
         }
         var waitingCount = state.Waiting?.Count ?? 0;
         writer.WriteVarUInt((ulong)waitingCount);
+        ordered.Clear();
         for (var i = 0; i < waitingCount; i++)
         {
             var match = state.Waiting![i];
-            writer.WriteVarUInt((ulong)ids[match.Head]);
-            writer.WriteVarUInt((ulong)ids[match.First]);
+            writer.WriteVarUInt((ulong)Id(match.Head));
+            writer.WriteVarUInt((ulong)Id(match.First));
             writer.WriteVarInt(match.Time);
         }
+        ids.Clear();
         return true;
     }
 
@@ -190,7 +214,8 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         }
         var state = new KeyRuns<T>();
         var runCount = reader.ReadCount();
-        var runs = new List<Run<T>>(runCount);
+        var runs = _restoreRuns;
+        runs.Clear();
         for (var i = 0; i < runCount; i++)
         {
             var s = reader.ReadCount(stateCount - 1);
@@ -199,6 +224,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             runs.Add(new Run<T>(s, head, first));
         }
         state.SetRuns(runs);
+        runs.Clear();
         var waitingCount = reader.ReadCount();
         if (waitingCount > 0)
         {
