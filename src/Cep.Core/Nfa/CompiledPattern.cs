@@ -85,7 +85,49 @@ public sealed class CompiledPattern<T>
         HasWindows = WindowMs > 0 || anyStepWindow;
         var final = Array.IndexOf(kinds, NfaStateKind.Final);
         FinalState = final;
+        HasProceed = new bool[kinds.Length];
+        MayProceedToFinal = new bool[kinds.Length];
+        for (var s = 0; s < kinds.Length; s++)
+        {
+            for (var e = edgeStart[s]; e < edgeStart[s + 1]; e++)
+            {
+                HasProceed[s] |= edgeAction[e] == NfaAction.Proceed;
+            }
+        }
+        // A state may complete a match on the event it just took only if Proceed edges lead to the final state.
+        bool changed;
+        do
+        {
+            changed = false;
+            for (var s = 0; s < kinds.Length; s++)
+            {
+                if (MayProceedToFinal[s])
+                {
+                    continue;
+                }
+                for (var e = edgeStart[s]; e < edgeStart[s + 1]; e++)
+                {
+                    var t = edgeTarget[e];
+                    if (edgeAction[e] == NfaAction.Proceed && (kinds[t] == NfaStateKind.Final || MayProceedToFinal[t]))
+                    {
+                        MayProceedToFinal[s] = true;
+                        changed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        while (changed);
+        HasStopStates = Array.IndexOf(kinds, NfaStateKind.Stop) >= 0;
     }
+
+    /// <summary>Whether a state has Proceed edges (if not, its decision graph is its own edges).</summary>
+    internal bool[] HasProceed { get; }
+
+    /// <summary>Whether Proceed edges from a state can reach the final state.</summary>
+    internal bool[] MayProceedToFinal { get; }
+
+    internal bool HasStopStates { get; }
 
     /// <summary>The pattern this was compiled from.</summary>
     public PatternSpec<T> Spec { get; }

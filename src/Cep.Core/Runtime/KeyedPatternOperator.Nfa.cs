@@ -76,11 +76,11 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     {
         var kinds = _pattern.Kinds;
         var stopped = false;
-        foreach (var run in _branch)
+        if (_pattern.HasStopStates)
         {
-            if (kinds[run.State] == NfaStateKind.Stop)
+            foreach (var run in _branch)
             {
-                stopped = true;
+                stopped |= kinds[run.State] == NfaStateKind.Stop;
             }
         }
         foreach (var run in _branch)
@@ -109,23 +109,37 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         var conditions = pattern.EdgeCondition;
         _evaluator.BeginRun(run.Head);
         _edges.Clear();
-        _stack.Push(run.State);
-        while (_stack.Count > 0)
+        if (!pattern.HasProceed[run.State])
         {
-            var s = _stack.Pop();
-            for (var e = edgeStart[s]; e < edgeStart[s + 1]; e++)
+            // The common shape (take or ignore): no epsilon moves to explore.
+            for (var e = edgeStart[run.State]; e < edgeStart[run.State + 1]; e++)
             {
-                if (!conditions[e].Evaluate(_evaluator))
-                {
-                    continue;
-                }
-                if (actions[e] == NfaAction.Proceed)
-                {
-                    _stack.Push(targets[e]);
-                }
-                else
+                if ((!isStart || actions[e] == NfaAction.Take) && conditions[e].Evaluate(_evaluator))
                 {
                     _edges.Add(e);
+                }
+            }
+        }
+        else
+        {
+            _stack.Push(run.State);
+            while (_stack.Count > 0)
+            {
+                var s = _stack.Pop();
+                for (var e = edgeStart[s]; e < edgeStart[s + 1]; e++)
+                {
+                    if (!conditions[e].Evaluate(_evaluator))
+                    {
+                        continue;
+                    }
+                    if (actions[e] == NfaAction.Proceed)
+                    {
+                        _stack.Push(targets[e]);
+                    }
+                    else
+                    {
+                        _edges.Add(e);
+                    }
                 }
             }
         }
@@ -158,7 +172,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             var first = isStart ? node : run.First;
             var target = targets[e];
             _branch.Add(new Run<T>(target, node, first));
-            var final = FindFinalAfterProceed(target);
+            var final = pattern.MayProceedToFinal[target] ? FindFinalAfterProceed(target) : -1;
             if (final >= 0)
             {
                 _branch.Add(new Run<T>(final, node, first));
