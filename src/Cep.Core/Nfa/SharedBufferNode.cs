@@ -14,7 +14,6 @@ public sealed class SharedBufferNode<T>
         Sequence = sequence;
         Step = step;
         Previous = previous;
-        Depth = previous is null ? 1 : previous.Depth + 1;
     }
 
     /// <summary>The event as it was handed to the pattern.</summary>
@@ -32,6 +31,18 @@ public sealed class SharedBufferNode<T>
     /// <summary>The event taken before this one in the same partial match.</summary>
     public SharedBufferNode<T>? Previous { get; }
 
-    /// <summary>How many events the partial match holds up to and including this one.</summary>
-    public int Depth { get; }
+    /// <summary>How many events the partial match holds up to and including this one. Walks the chain: it is not
+    /// stored, because storing it would read the previous node (a cache miss) every time a run takes an event.</summary>
+    public int Depth
+    {
+        get
+        {
+            var depth = 0;
+            for (var node = this; node is not null; node = node.Previous)
+            {
+                depth++;
+            }
+            return depth;
+        }
+    }
 }

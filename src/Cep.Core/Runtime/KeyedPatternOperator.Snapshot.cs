@@ -156,12 +156,15 @@ public sealed partial class KeyedPatternOperator<T, TKey>
                 }
             }
         }
-        int Id(SharedBufferNode<T> node) => singleChain ? node.Depth - 1 : ids[node];
+        // In a single chain a node's id is its position: its predecessor is the one before it, the run's head is
+        // the last, its first event the first.
+        int Id(SharedBufferNode<T> node) => ids[node];
         writer.WriteByte(KeyFormat);
         writer.WriteVarUInt((ulong)ordered.Count);
-        foreach (var node in ordered)
+        for (var i = 0; i < ordered.Count; i++)
         {
-            writer.WriteVarUInt(node.Previous is null ? 0 : (ulong)Id(node.Previous) + 1);
+            var node = ordered[i];
+            writer.WriteVarUInt(node.Previous is null ? 0 : singleChain ? (ulong)i : (ulong)Id(node.Previous) + 1);
             writer.WriteVarUInt((ulong)node.Step);
             writer.WriteVarInt(node.Timestamp);
             writer.WriteVarInt(node.Sequence);
@@ -172,8 +175,8 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         {
             ref var run = ref state[i];
             writer.WriteVarUInt((ulong)run.State);
-            writer.WriteVarUInt((ulong)Id(run.Head!));
-            writer.WriteVarUInt((ulong)Id(run.First!));
+            writer.WriteVarUInt(singleChain ? (ulong)ordered.Count - 1 : (ulong)Id(run.Head!));
+            writer.WriteVarUInt(singleChain ? 0 : (ulong)Id(run.First!));
         }
         var waitingCount = state.Waiting?.Count ?? 0;
         writer.WriteVarUInt((ulong)waitingCount);
