@@ -57,6 +57,13 @@ internal sealed class RecordOutput : IDisposable
         var stream = new FileStream(full, keepLength is null ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, bufferSize: 0);
         if (keepLength is { } keep)
         {
+            if (stream.Length < keep)
+            {
+                // Padding would invent bytes that were never written: the file was cut behind our back.
+                var actual = stream.Length;
+                stream.Dispose();
+                throw new IOException($"{path} holds {actual} bytes, fewer than the {keep} a checkpoint committed; it was shortened since.");
+            }
             stream.SetLength(keep);
             stream.Seek(keep, SeekOrigin.Begin);
         }
