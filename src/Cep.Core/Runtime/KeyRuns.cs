@@ -62,11 +62,8 @@ internal sealed class KeyRuns<T>
     public int Count;
     public List<CompletedMatch<T>>? Waiting;
 
-    /// <summary>Deadline of the key's timer (its earliest run deadline); long.MaxValue when none.</summary>
+    /// <summary>Deadline of the timer registered for this key; long.MaxValue when none.</summary>
     public long TimerAt = long.MaxValue;
-
-    /// <summary>Position of the key's timer in the operator's timer heap; -1 when it has none.</summary>
-    public int HeapIndex = -1;
 
     public bool IsEmpty => Count == 0 && (Waiting is null || Waiting.Count == 0);
 
@@ -120,7 +117,6 @@ internal sealed class KeyRuns<T>
         Truncate(0);
         Waiting = null;
         TimerAt = long.MaxValue;
-        HeapIndex = -1;
     }
 }
 

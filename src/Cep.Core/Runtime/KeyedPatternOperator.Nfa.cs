@@ -34,7 +34,6 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private void Release(TKey key, KeyRuns<T> state)
     {
         _keys.Remove(key);
-        _timers.Remove(state);
         if (_pool.Count < MaxPooledKeys)
         {
             state.Reset();

@@ -239,10 +239,6 @@ public sealed partial class KeyedPatternOperator<T, TKey>
                 state.Waiting.Add(new CompletedMatch<T>(head, first, reader.ReadVarInt()));
             }
         }
-        if (_keys.TryGetValue(key, out var replaced))
-        {
-            _timers.Remove(replaced);
-        }
         if (state.IsEmpty)
         {
             _keys.Remove(key);

@@ -18,7 +18,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private readonly Dictionary<TKey, KeyRuns<T>> _keys;
     private readonly ConditionEvaluator<T> _evaluator;
     private readonly PriorityQueue<BufferedEvent, (long Timestamp, long Sequence)> _reorder = new();
-    private readonly TimerHeap<T, TKey> _timers = new();
+    private readonly PriorityQueue<TKey, long> _timers = new();
     private readonly long[] _inputWatermark;
     private readonly long[] _inputLastArrival;
     private readonly bool[] _inputEnded;
@@ -67,7 +67,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     public long Watermark => _watermark;
 
     /// <summary>The earliest pending timer deadline, for hosts that schedule a wake-up (processing time).</summary>
-    public long? NextTimer => _timers.TryPeek(out var deadline) ? deadline : null;
+    public long? NextTimer => _timers.TryPeek(out _, out var deadline) ? deadline : null;
 
     public OperatorStats Stats { get; } = new();
 
@@ -269,9 +269,14 @@ public sealed partial class KeyedPatternOperator<T, TKey>
 
     private void FireTimers(long time)
     {
-        while (_timers.TryPeek(out var deadline) && deadline <= time)
+        while (_timers.TryPeek(out var key, out var deadline) && deadline <= time)
         {
-            var (key, state) = _timers.Pop();
+            _timers.Dequeue();
+            if (!_keys.TryGetValue(key, out var state) || state.TimerAt != deadline)
+            {
+                continue;
+            }
+            state.TimerAt = long.MaxValue;
             CloseExpired(key, state, time);
             RegisterTimer(key, state);
             MarkChanged(key);
@@ -284,7 +289,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
 
     private void RegisterTimer(TKey key, KeyRuns<T> state)
     {
-        if (!_pattern.HasWindows)
+        if (!_pattern.HasWindows || state.Count == 0)
         {
             return;
         }
@@ -293,13 +298,10 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         {
             deadline = Math.Min(deadline, Deadline(state[i]));
         }
-        if (deadline == long.MaxValue)
+        if (deadline < state.TimerAt)
         {
-            _timers.Remove(state);
-        }
-        else if (deadline != state.TimerAt)
-        {
-            _timers.Set(key, state, deadline);
+            state.TimerAt = deadline;
+            _timers.Enqueue(key, deadline);
         }
     }
 
