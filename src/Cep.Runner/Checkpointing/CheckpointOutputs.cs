@@ -6,7 +6,7 @@ namespace Cep.Runner.Checkpointing;
 /// <summary>
 /// Opens the outputs of a run that has <c>--state</c> or an <c>sqlite:</c> output: files are kept to their
 /// committed length on resume instead of being emptied, and <c>--output sqlite:PATH[#TABLE]</c> writes rows.
-/// Otherwise the same as <see cref="OutputSet.Open"/>.
+/// Opening itself is <see cref="OutputSet.Open"/>'s.
 /// </summary>
 internal static class CheckpointOutputs
 {
@@ -14,63 +14,21 @@ internal static class CheckpointOutputs
 
     public static bool IsSqlite(string? path) => path is not null && path.StartsWith(SqlitePrefix, StringComparison.OrdinalIgnoreCase);
 
-    public static OutputSet Open(string? mainPath, IReadOnlyList<KeyValuePair<string, string>> sidePaths, Stream stdout, RunCheckpointer? state)
+    public static OutputSet Open(string? mainPath, IReadOnlyList<KeyValuePair<string, string>> sidePaths, Stream stdout, RunCheckpointer? state) =>
+        OutputSet.Open(
+            mainPath,
+            sidePaths,
+            stdout,
+            path => IsSqlite(path) ? OpenSqlite(path, state) : null,
+            state is null ? null : state.CommittedLength);
+
+    private static RecordOutput OpenSqlite(string target, RunCheckpointer? state)
     {
-        var byPath = new Dictionary<string, RecordOutput>(StringComparer.Ordinal);
-        var opened = new List<RecordOutput>();
-        try
-        {
-            RecordOutput main;
-            if (mainPath is null || mainPath == "-")
-            {
-                main = RecordOutput.ToStream("stdout", stdout);
-            }
-            else if (IsSqlite(mainPath))
-            {
-                var (path, table) = SqliteRecordOutput.ParseTarget(mainPath[SqlitePrefix.Length..]);
-                var sqlite = SqliteRecordOutput.Open(path, table, state?.Store);
-                var stream = new SqliteLineStream(sqlite, commitOnFlush: state is null);
-                state?.UseSqliteOutput(stream);
-                main = RecordOutput.ToStream($"{SqlitePrefix}{path}#{table}", new OwningStream(stream, sqlite));
-            }
-            else
-            {
-                main = RecordOutput.OpenFile(mainPath, state?.CommittedLength(mainPath));
-                byPath[Path.GetFullPath(mainPath)] = main;
-            }
-
-            opened.Add(main);
-            var sides = new Dictionary<string, RecordOutput>(StringComparer.Ordinal);
-            foreach (var (name, path) in sidePaths)
-            {
-                if (path == "-")
-                {
-                    sides[name] = main.Name == "stdout" ? main : RecordOutput.ToStream("stdout", stdout);
-                    continue;
-                }
-
-                var full = Path.GetFullPath(path);
-                if (!byPath.TryGetValue(full, out var output))
-                {
-                    output = RecordOutput.OpenFile(path, state?.CommittedLength(path));
-                    byPath[full] = output;
-                    opened.Add(output);
-                }
-
-                sides[name] = output;
-            }
-
-            return new OutputSet(main, sides);
-        }
-        catch
-        {
-            foreach (var output in opened)
-            {
-                output.Dispose();
-            }
-
-            throw;
-        }
+        var (path, table) = SqliteRecordOutput.ParseTarget(target[SqlitePrefix.Length..]);
+        var sqlite = SqliteRecordOutput.Open(path, table, state?.Store);
+        var stream = new SqliteLineStream(sqlite, commitOnFlush: state is null);
+        state?.UseSqliteOutput(stream);
+        return RecordOutput.ToStream($"{SqlitePrefix}{path}#{table}", new OwningStream(stream, sqlite));
     }
 
     /// <summary>RecordOutput does not own a caller's stream; this one disposes the sqlite output with it.</summary>

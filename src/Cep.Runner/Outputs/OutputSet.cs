@@ -36,8 +36,15 @@ internal sealed class OutputSet : IDisposable
     /// <summary>
     /// Opens the outputs of <c>cep run</c>: <paramref name="mainPath"/> (null = <paramref name="stdout"/>) and
     /// the <c>NAME=PATH</c> side outputs. Throws <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/>.
+    /// Checkpointing passes <paramref name="openOtherMain"/> (a main output that is not a file, e.g. <c>sqlite:</c>;
+    /// null when the path is a file) and <paramref name="committedLength"/> (files resumed are kept to that length).
     /// </summary>
-    public static OutputSet Open(string? mainPath, IReadOnlyList<KeyValuePair<string, string>> sidePaths, Stream stdout)
+    public static OutputSet Open(
+        string? mainPath,
+        IReadOnlyList<KeyValuePair<string, string>> sidePaths,
+        Stream stdout,
+        Func<string, RecordOutput?>? openOtherMain = null,
+        Func<string, long?>? committedLength = null)
     {
         var byPath = new Dictionary<string, RecordOutput>(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
         var opened = new List<RecordOutput>();
@@ -48,9 +55,13 @@ internal sealed class OutputSet : IDisposable
             {
                 main = RecordOutput.ToStream("stdout", stdout);
             }
+            else if (openOtherMain?.Invoke(mainPath) is { } other)
+            {
+                main = other;
+            }
             else
             {
-                main = RecordOutput.OpenFile(mainPath);
+                main = RecordOutput.OpenFile(mainPath, committedLength?.Invoke(mainPath));
                 byPath[Path.GetFullPath(mainPath)] = main;
             }
             opened.Add(main);
@@ -65,7 +76,7 @@ internal sealed class OutputSet : IDisposable
                 var full = Path.GetFullPath(path);
                 if (!byPath.TryGetValue(full, out var output))
                 {
-                    output = RecordOutput.OpenFile(path);
+                    output = RecordOutput.OpenFile(path, committedLength?.Invoke(path));
                     byPath[full] = output;
                     opened.Add(output);
                 }
