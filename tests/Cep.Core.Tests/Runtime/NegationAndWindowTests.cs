@@ -109,3 +109,42 @@ public class NegationAndWindowTests
         Assert.Equal("bad", error.Event.Name);
     }
 }
+
+public class TimerStalenessTests
+{
+    [Fact]
+    public void Timers_OfFinishedKeys_NeverFireForTheKeysNextRuns()
+    {
+        // Many keys (more than the operator pools) finish before their window ends, then start again: the queued
+        // timers of the first runs must not close the second ones early.
+        var sink = new RecordingSink { WithTime = true, WithKey = true };
+        var pattern = Pattern.Begin<Ev>("a").Where(e => e.Kind == "a").FollowedBy("b").Where(e => e.Kind == "b")
+            .Within(TimeSpan.FromMilliseconds(100)).Compile();
+        var op = new Cep.Runtime.KeyedPatternOperator<Ev, string>(pattern, new Cep.Runtime.OperatorOptions(), sink);
+        const int keys = 3000;
+        for (var k = 0; k < keys; k++)
+        {
+            op.OnEvent(0, $"k{k}", new Ev($"a{k}", "a", Key: $"k{k}"), 10, 0);
+        }
+        for (var k = 0; k < keys; k++)
+        {
+            op.OnEvent(0, $"k{k}", new Ev($"b{k}", "b", Key: $"k{k}"), 20, 0);
+        }
+        for (var k = 0; k < keys; k++)
+        {
+            op.OnEvent(0, $"k{k}", new Ev($"c{k}", "a", Key: $"k{k}"), 50, 0);
+        }
+        op.OnWatermark(0, 120); // past the first runs' deadline (110), before the second runs' (150)
+        Assert.Equal(keys, sink.Records.Count);
+        Assert.All(sink.Records, r => Assert.StartsWith("match:", r, StringComparison.Ordinal));
+        Assert.Equal(keys, op.KeyCount);
+        for (var k = 0; k < keys; k += 2)
+        {
+            op.OnEvent(0, $"k{k}", new Ev($"d{k}", "b", Key: $"k{k}"), 130, 0);
+        }
+        op.OnWatermark(0, 160);
+        Assert.Equal(2 * keys, sink.Records.Count);
+        Assert.Equal(keys / 2, sink.Records.Count(r => r.StartsWith("match:k", StringComparison.Ordinal) && r.EndsWith("@130", StringComparison.Ordinal)));
+        Assert.Equal(keys / 2, sink.Records.Count(r => r.StartsWith("timeout:", StringComparison.Ordinal) && r.EndsWith("@150", StringComparison.Ordinal)));
+    }
+}
