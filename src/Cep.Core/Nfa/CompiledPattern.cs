@@ -83,8 +83,6 @@ public sealed class CompiledPattern<T>
             }
         }
         HasWindows = WindowMs > 0 || anyStepWindow;
-        var final = Array.IndexOf(kinds, NfaStateKind.Final);
-        FinalState = final;
         HasProceed = new bool[kinds.Length];
         MayProceedToFinal = new bool[kinds.Length];
         for (var s = 0; s < kinds.Length; s++)
@@ -177,8 +175,6 @@ public sealed class CompiledPattern<T>
     internal int[] BaseSteps { get; }
 
     internal int StartState { get; }
-
-    internal int FinalState { get; }
 
     /// <summary>Whole-pattern window in ms, 0 for none.</summary>
     internal long WindowMs { get; }

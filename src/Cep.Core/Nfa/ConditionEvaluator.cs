@@ -24,8 +24,6 @@ internal sealed class ConditionEvaluator<T>
 
     public MatchContext<T> Context { get; }
 
-    public T Event => _event;
-
     public void BeginEvent(T @event, long timestamp)
     {
         _event = @event;

@@ -37,6 +37,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private long _watermark = long.MinValue;
     private long _sequence;
     private long _now = long.MinValue;
+    private long _firstNow = long.MinValue;
     private bool _ended;
 
     public KeyedPatternOperator(CompiledPattern<T> pattern, OperatorOptions options, IPatternSink<T, TKey> sink, IEqualityComparer<TKey>? keyComparer = null, bool trackChanges = false)
@@ -196,13 +197,10 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             {
                 continue;
             }
-            if (idleness is { } idle && _inputLastArrival[i] != long.MinValue && _now != long.MinValue && _now - _inputLastArrival[i] >= idle)
+            // An input that never sent anything counts as heard from when the host started.
+            var lastHeard = _inputLastArrival[i] != long.MinValue ? _inputLastArrival[i] : _firstNow;
+            if (idleness is { } idle && lastHeard != long.MinValue && _now != long.MinValue && _now - lastHeard >= idle)
             {
-                continue;
-            }
-            if (idleness is { } idleNever && _inputLastArrival[i] == long.MinValue && _now != long.MinValue && _firstNow != long.MinValue && _now - _firstNow >= idleNever)
-            {
-                // An input that never sent anything is idle too once the idleness has passed since the start.
                 continue;
             }
             active++;
@@ -218,8 +216,6 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             AdvanceWatermark(min);
         }
     }
-
-    private long _firstNow = long.MinValue;
 
     /// <summary>Marks the moment the host started, for the idleness of inputs that never send anything.</summary>
     public void Start(long now)
