@@ -12,12 +12,8 @@ namespace Cep.Runtime;
 public sealed partial class KeyedPatternOperator<T, TKey>
 {
     private const byte GlobalFormat = 1;
-    private const byte KeyFormat = 2;
+    private const byte KeyFormat = KeySnapshot.Format;
 
-    // Scratch for snapshots, reused for every key so a checkpoint of a million keys allocates nothing per key.
-    private readonly List<SharedBufferNode<T>> _snapshotNodes = [];
-    private readonly Dictionary<SharedBufferNode<T>, int> _snapshotIds = new(ReferenceEqualityComparer.Instance);
-    private readonly Stack<SharedBufferNode<T>> _snapshotChain = new();
     private readonly List<Run<T>> _restoreRuns = [];
 
     /// <summary>Keys touched since the last <see cref="ClearChanged"/> (only with trackChanges).</summary>
@@ -104,7 +100,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     }
 
     /// <summary>Writes one key's state; returns false (writing nothing) when the key holds none, so the store
-    /// can delete it.</summary>
+    /// can delete it. Same bytes as a <see cref="CaptureChanged"/> capture of the key serialized later.</summary>
     public bool WriteKey(TKey key, SnapshotWriter writer, ISnapshotCodec<T, TKey> codec)
     {
         ArgumentNullException.ThrowIfNull(writer);
@@ -113,82 +109,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         {
             return false;
         }
-        // Number the nodes so that a node's predecessor always comes before it. A key with one run (the common
-        // case) is one chain, numbered by depth; otherwise shared prefixes are found through a scratch map.
-        var ordered = _snapshotNodes;
-        var ids = _snapshotIds;
-        ordered.Clear();
-        ids.Clear();
-        var singleChain = state.Count == 1 && state.Waiting is null;
-        if (singleChain)
-        {
-            for (var node = state[0].Head; node is not null; node = node.Previous)
-            {
-                ordered.Add(node);
-            }
-            ordered.Reverse();
-        }
-        else
-        {
-            var chain = _snapshotChain;
-            void Collect(SharedBufferNode<T>? head)
-            {
-                for (var node = head; node is not null && !ids.ContainsKey(node); node = node.Previous)
-                {
-                    chain.Push(node);
-                }
-                while (chain.Count > 0)
-                {
-                    var node = chain.Pop();
-                    ids[node] = ordered.Count;
-                    ordered.Add(node);
-                }
-            }
-            for (var i = 0; i < state.Count; i++)
-            {
-                Collect(state[i].Head);
-            }
-            if (state.Waiting is not null)
-            {
-                foreach (var waiting in state.Waiting)
-                {
-                    Collect(waiting.Head);
-                }
-            }
-        }
-        // In a single chain a node's id is its position: its predecessor is the one before it, the run's head is
-        // the last, its first event the first.
-        int Id(SharedBufferNode<T> node) => ids[node];
-        writer.WriteByte(KeyFormat);
-        writer.WriteVarUInt((ulong)ordered.Count);
-        for (var i = 0; i < ordered.Count; i++)
-        {
-            var node = ordered[i];
-            writer.WriteVarUInt(node.Previous is null ? 0 : singleChain ? (ulong)i : (ulong)Id(node.Previous) + 1);
-            writer.WriteVarUInt((ulong)node.Step);
-            writer.WriteVarInt(node.Timestamp);
-            writer.WriteVarInt(node.Sequence);
-            codec.WriteEvent(writer, node.Event);
-        }
-        writer.WriteVarUInt((ulong)state.Count);
-        for (var i = 0; i < state.Count; i++)
-        {
-            ref var run = ref state[i];
-            writer.WriteVarUInt((ulong)run.State);
-            writer.WriteVarUInt(singleChain ? (ulong)ordered.Count - 1 : (ulong)Id(run.Head!));
-            writer.WriteVarUInt(singleChain ? 0 : (ulong)Id(run.First!));
-        }
-        var waitingCount = state.Waiting?.Count ?? 0;
-        writer.WriteVarUInt((ulong)waitingCount);
-        ordered.Clear();
-        for (var i = 0; i < waitingCount; i++)
-        {
-            var match = state.Waiting![i];
-            writer.WriteVarUInt((ulong)Id(match.Head));
-            writer.WriteVarUInt((ulong)Id(match.First));
-            writer.WriteVarInt(match.Time);
-        }
-        ids.Clear();
+        KeySnapshot.Write(RunsOf(state), WaitingOf(state), writer, codec, _scratch);
         return true;
     }
 
@@ -245,7 +166,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             return;
         }
         _keys[key] = state;
-        RegisterTimer(key, state);
+        RegisterRestoredTimer(key, state);
     }
 
     /// <summary>Forgets every key, buffered event, timer and watermark: back to a fresh operator.</summary>
@@ -255,6 +176,9 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         _reorder.Clear();
         _timers.Clear();
         _changed?.Clear();
+        _bulkDeadlines = null;
+        _bulkTimerKeys = null;
+        _bulkRestoring = false;
         Array.Fill(_inputWatermark, long.MinValue);
         Array.Fill(_inputLastArrival, long.MinValue);
         Array.Fill(_inputEnded, false);

@@ -1,0 +1,272 @@
+using Cep.Nfa;
+using Cep.Runtime;
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace Cep.State.Tests.Engine;
+
+/// <summary>
+/// Copy-on-write checkpoints: a capture taken at a cut and serialized later (on another thread, after the operator
+/// went on processing) gives exactly the bytes <c>WriteKey</c> wrote at the cut.
+/// </summary>
+public sealed class KeyStateCaptureTests
+{
+    public sealed record Ev(string Key, char Type, long Ts, int Id);
+
+    private static readonly Gen<Ev[]> Events = Gen.ListOf(
+            Gen.Elements("k1", "k2", "k3", "k4").SelectMany(
+                key => Gen.Elements('a', 'b', 'c', 'x').SelectMany(type => Gen.Choose(-20, 60), (type, delta) => (type, delta)),
+                (key, rest) => (Key: key, Type: rest.type, Delta: rest.delta)))
+        .Select(items =>
+        {
+            var ts = 1000L;
+            return items.Select((item, i) => new Ev(item.Key, item.Type, ts += item.Delta, i)).ToArray();
+        });
+
+    /// <summary>Events and up to four cut points (indices into the events, sorted).</summary>
+    private static readonly Gen<(Ev[] Events, int[] Cuts)> EventsAndCuts = Events.SelectMany(
+        events => Gen.ArrayOf(Gen.Choose(0, events.Length)).Select(cuts => cuts.Take(4).Order().ToArray()),
+        (events, cuts) => (events, cuts));
+
+    [Fact]
+    public void CaptureChanged_SerializedAfterOperatorMovedOn_EqualsWriteKeyBytesAtCut()
+    {
+        foreach (var pattern in Patterns())
+        {
+            Prop.ForAll(Arb.From(EventsAndCuts), input =>
+            {
+                var (events, cuts) = input;
+                var op = NewOperator(pattern);
+                var expected = new List<Dictionary<string, string?>>();
+                var captures = new List<KeyStateCapture<Ev, string>>();
+                var position = 0;
+                foreach (var cut in cuts.Append(events.Length))
+                {
+                    Feed(op, events[position..cut]);
+                    position = cut;
+
+                    // What the live path writes at the cut, then the capture of the same keys.
+                    var atCut = new Dictionary<string, string?>(StringComparer.Ordinal);
+                    var writer = new SnapshotWriter();
+                    foreach (var key in op.ChangedKeys)
+                    {
+                        writer.Clear();
+                        atCut[key] = op.WriteKey(key, writer, Codec.Instance) ? Convert.ToHexString(writer.WrittenSpan) : null;
+                    }
+
+                    expected.Add(atCut);
+                    captures.Add(op.CaptureChanged());
+                    Assert.Empty(op.ChangedKeys);
+                }
+
+                // Keep processing the same keys after the last cut, so every captured key changes again.
+                op.EndInput(0);
+
+                // Serialize every capture on another thread with its own scratch.
+                var actual = Task.Run(() => captures.Select(Serialize).ToList()).GetAwaiter().GetResult();
+                for (var i = 0; i < expected.Count; i++)
+                {
+                    if (!expected[i].OrderBy(kv => kv.Key, StringComparer.Ordinal).SequenceEqual(actual[i].OrderBy(kv => kv.Key, StringComparer.Ordinal)))
+                    {
+                        return false.Label($"cut {i}: expected {Describe(expected[i])}, got {Describe(actual[i])}");
+                    }
+                }
+
+                return true.Label("equal");
+            }).QuickCheckThrowOnFailure();
+        }
+    }
+
+    [Fact]
+    public void CaptureChanged_KeyThatEmptied_IsDeletedAndWritesNothing()
+    {
+        var op = NewOperator(Patterns().First());
+        Feed(op, [new Ev("k1", 'a', 1000, 0), new Ev("k2", 'a', 1001, 1)]);
+        op.OnWatermark(0, 1001);
+        Assert.Equal(2, op.CaptureChanged().Count);
+        Feed(op, [new Ev("k1", 'b', 1002, 2)]);
+        op.OnWatermark(0, 1002);
+        var capture = op.CaptureChanged();
+        Assert.Equal(1, capture.Count);
+        Assert.Equal("k1", capture.KeyAt(0));
+        Assert.True(capture.IsDeleted(0));
+        Assert.Equal(1, capture.DeletedCount);
+        var writer = new SnapshotWriter();
+        Assert.False(capture.Write(0, writer, Codec.Instance, new SnapshotScratch<Ev>()));
+        Assert.Equal(0, writer.Length);
+        Assert.Throws<ArgumentOutOfRangeException>(() => capture.KeyAt(1));
+    }
+
+    [Fact]
+    public void CaptureChanged_WithoutTrackChanges_Throws()
+    {
+        var op = new KeyedPatternOperator<Ev, string>(Patterns().First(), new OperatorOptions { TimeMode = TimeMode.EventTime }, new NullSink());
+        Assert.Throws<InvalidOperationException>(() => op.CaptureChanged());
+    }
+
+    [Fact]
+    public void BulkRestore_SameStateAndTimersAsKeyByKeyRestore()
+    {
+        foreach (var pattern in Patterns())
+        {
+            Prop.ForAll(Arb.From(EventsAndCuts), input =>
+            {
+                var (events, cuts) = input;
+                var cut = cuts.Length > 0 ? cuts[0] : events.Length / 2;
+                var source = NewOperator(pattern);
+                Feed(source, events[..cut]);
+                var global = new SnapshotWriter();
+                source.WriteGlobal(global, Codec.Instance);
+                var keys = source.Keys.ToList();
+                var blobs = keys.Select(key =>
+                {
+                    var writer = new SnapshotWriter();
+                    source.WriteKey(key, writer, Codec.Instance);
+                    return writer.ToArray();
+                }).ToList();
+
+                var records = new List<List<string>>();
+                foreach (var bulk in new[] { false, true })
+                {
+                    var sink = new TextSink();
+                    var restored = NewOperator(pattern, sink);
+                    restored.ReadGlobal(new SnapshotReader(global.ToArray()), Codec.Instance);
+                    if (bulk)
+                    {
+                        restored.BeginBulkRestore(keys.Count);
+                    }
+
+                    for (var i = 0; i < keys.Count; i++)
+                    {
+                        restored.ReadKey(keys[i], new SnapshotReader(blobs[i]), Codec.Instance);
+                    }
+
+                    if (bulk)
+                    {
+                        restored.EndBulkRestore();
+                    }
+
+                    Feed(restored, events[cut..]);
+                    restored.EndInput(0);
+                    records.Add(sink.Records);
+                }
+
+                return records[0].Order(StringComparer.Ordinal).SequenceEqual(records[1].Order(StringComparer.Ordinal));
+            }).QuickCheckThrowOnFailure();
+        }
+    }
+
+    private static Dictionary<string, string?> Serialize(KeyStateCapture<Ev, string> capture)
+    {
+        var scratch = new SnapshotScratch<Ev>();
+        var writer = new SnapshotWriter();
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        for (var i = 0; i < capture.Count; i++)
+        {
+            writer.Clear();
+            result[capture.KeyAt(i)] = capture.Write(i, writer, Codec.Instance, scratch) ? Convert.ToHexString(writer.WrittenSpan) : null;
+        }
+
+        return result;
+    }
+
+    private static string Describe(Dictionary<string, string?> keys) =>
+        string.Join("; ", keys.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value ?? "deleted"}"));
+
+    private static IEnumerable<CompiledPattern<Ev>> Patterns()
+    {
+        // a followedBy b within 100 ms.
+        yield return PatternCompiler.Compile(new PatternSpec<Ev>(
+            [
+                new StepSpec<Ev>("a", Contiguity.Begin) { Condition = (e, _) => e.Type == 'a', ConditionReadsContext = false },
+                new StepSpec<Ev>("b", Contiguity.Relaxed) { Condition = (e, _) => e.Type == 'b', ConditionReadsContext = false },
+            ],
+            withinMs: 100));
+
+        // a, then one or more c (followedByAny: branches share prefixes), then b; no window.
+        yield return PatternCompiler.Compile(new PatternSpec<Ev>(
+            [
+                new StepSpec<Ev>("a", Contiguity.Begin) { Condition = (e, _) => e.Type == 'a', ConditionReadsContext = false },
+                new StepSpec<Ev>("c", Contiguity.NonDeterministic) { Condition = (e, _) => e.Type == 'c', ConditionReadsContext = false, MinTimes = 1, MaxTimes = int.MaxValue },
+                new StepSpec<Ev>("b", Contiguity.Relaxed) { Condition = (e, _) => e.Type == 'b', ConditionReadsContext = false },
+            ]));
+
+        // Overlapping matches under skip-past-last-event: completed matches wait behind earlier partial matches.
+        yield return PatternCompiler.Compile(new PatternSpec<Ev>(
+            [
+                new StepSpec<Ev>("a", Contiguity.Begin) { Condition = (e, _) => e.Type is 'a' or 'c', ConditionReadsContext = false, MinTimes = 1, MaxTimes = 3 },
+                new StepSpec<Ev>("b", Contiguity.NonDeterministic) { Condition = (e, _) => e.Type is 'b' or 'c', ConditionReadsContext = false },
+            ],
+            withinMs: 200,
+            afterMatch: AfterMatchSkip.SkipPastLastEvent));
+    }
+
+    private static KeyedPatternOperator<Ev, string> NewOperator(CompiledPattern<Ev> pattern, IPatternSink<Ev, string>? sink = null) =>
+        new(pattern, new OperatorOptions { TimeMode = TimeMode.EventTime, OutOfOrdernessMs = 30 }, sink ?? new NullSink(), StringComparer.Ordinal, trackChanges: true);
+
+    private static void Feed(KeyedPatternOperator<Ev, string> op, IEnumerable<Ev> events)
+    {
+        foreach (var e in events)
+        {
+            op.OnEvent(0, e.Key, e, e.Ts, 0);
+        }
+    }
+
+    private sealed class Codec : ISnapshotCodec<Ev, string>
+    {
+        public static readonly Codec Instance = new();
+
+        public void WriteEvent(SnapshotWriter writer, Ev @event)
+        {
+            writer.WriteString(@event.Key);
+            writer.WriteVarUInt(@event.Type);
+            writer.WriteVarInt(@event.Ts);
+            writer.WriteVarInt(@event.Id);
+        }
+
+        public Ev ReadEvent(SnapshotReader reader) =>
+            new(reader.ReadString()!, (char)reader.ReadVarUInt(), reader.ReadVarInt(), (int)reader.ReadVarInt());
+
+        public void WriteKey(SnapshotWriter writer, string key) => writer.WriteString(key);
+
+        public string ReadKey(SnapshotReader reader) => reader.ReadString()!;
+    }
+
+    private sealed class NullSink : IPatternSink<Ev, string>
+    {
+        public void OnMatch(in PatternResult<Ev, string> match)
+        {
+        }
+
+        public void OnTimeout(in PatternResult<Ev, string> timeout)
+        {
+        }
+
+        public void OnLate(int input, Ev @event, long timestamp)
+        {
+        }
+
+        public void OnConditionError(ConditionError<Ev> error)
+        {
+        }
+    }
+
+    private sealed class TextSink : IPatternSink<Ev, string>
+    {
+        public List<string> Records { get; } = [];
+
+        public void OnMatch(in PatternResult<Ev, string> match) => Records.Add("match " + Describe(match));
+
+        public void OnTimeout(in PatternResult<Ev, string> timeout) => Records.Add("timeout " + Describe(timeout));
+
+        public void OnLate(int input, Ev @event, long timestamp) => Records.Add($"late {@event.Id}");
+
+        public void OnConditionError(ConditionError<Ev> error) => Records.Add($"error {error.Event.Id}");
+
+        private static string Describe(in PatternResult<Ev, string> result)
+        {
+            var names = result.StepNames;
+            return $"{result.Key}@{result.Time}:{string.Join(",", result.Events().Select(n => $"{names[n.Step]}{n.Event.Id}"))}";
+        }
+    }
+}
