@@ -25,6 +25,16 @@ internal struct Run<T>
         StartTimestamp = first?.Timestamp ?? 0;
     }
 
+    /// <summary>A run with a known start time: a run that takes an event keeps its first node, and reading that
+    /// node's time again would be a cache miss per event (the first node is usually long out of cache).</summary>
+    public Run(int state, SharedBufferNode<T>? head, SharedBufferNode<T>? first, long startTimestamp)
+    {
+        State = state;
+        Head = head;
+        First = first;
+        StartTimestamp = startTimestamp;
+    }
+
     public readonly long StartSequence => First!.Sequence;
 
     public readonly long PreviousTimestamp => Head!.Timestamp;
