@@ -117,7 +117,11 @@ public sealed class CompiledPattern<T>
         }
         while (changed);
         HasStopStates = Array.IndexOf(kinds, NfaStateKind.Stop) >= 0;
+        EdgeCode = Array.ConvertAll(edgeCondition, c => c.Code);
     }
+
+    /// <summary>Each edge's condition as an integer (<see cref="Nfa.EdgeCode"/>).</summary>
+    internal int[] EdgeCode { get; }
 
     /// <summary>Whether a state has Proceed edges (if not, its decision graph is its own edges).</summary>
     internal bool[] HasProceed { get; }

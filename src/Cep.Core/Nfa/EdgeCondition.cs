@@ -11,6 +11,10 @@ internal abstract class EdgeCondition<T>
 
     public abstract bool Evaluate(ConditionEvaluator<T> evaluator);
 
+    /// <summary>The condition as one integer when it is a leaf (see <see cref="EdgeCode"/>), so the NFA step can
+    /// evaluate the common edges without a virtual call per edge.</summary>
+    public virtual int Code => EdgeCode.Complex;
+
     public abstract string Describe(string[] baseNames);
 
     public static EdgeCondition<T> Base(int index) => new BaseCondition(index);
@@ -34,12 +38,16 @@ internal abstract class EdgeCondition<T>
     {
         public override bool Evaluate(ConditionEvaluator<T> evaluator) => true;
 
+        public override int Code => EdgeCode.True;
+
         public override string Describe(string[] baseNames) => "true";
     }
 
     private sealed class BaseCondition(int index) : EdgeCondition<T>
     {
         public override bool Evaluate(ConditionEvaluator<T> evaluator) => evaluator.Base(index);
+
+        public override int Code => index;
 
         public override string Describe(string[] baseNames) => baseNames[index];
     }
@@ -50,6 +58,8 @@ internal abstract class EdgeCondition<T>
 
         public override bool Evaluate(ConditionEvaluator<T> evaluator) => !Inner.Evaluate(evaluator);
 
+        public override int Code => Inner.Code >= 0 ? EdgeCode.Not(Inner.Code) : EdgeCode.Complex;
+
         public override string Describe(string[] baseNames) => $"!({Inner.Describe(baseNames)})";
     }
 
@@ -59,4 +69,18 @@ internal abstract class EdgeCondition<T>
 
         public override string Describe(string[] baseNames) => $"{left.Describe(baseNames)} && {right.Describe(baseNames)}";
     }
+}
+
+/// <summary>
+/// Edge conditions as integers: a base condition's index (≥ 0), <see cref="True"/>, the negation of base condition
+/// i as <c>Not(i)</c> (≤ -3), or <see cref="Complex"/> for anything else (evaluated through the tree).
+/// </summary>
+internal static class EdgeCode
+{
+    public const int True = -1;
+    public const int Complex = -2;
+
+    public static int Not(int baseIndex) => -3 - baseIndex;
+
+    public static int NegatedBase(int code) => -3 - code;
 }

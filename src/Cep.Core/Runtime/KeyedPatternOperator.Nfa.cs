@@ -50,14 +50,15 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         var takenByOpenRun = false;
         for (var i = 0; i < state.Count; i++)
         {
-            takenByOpenRun |= ComputeNextStates(state[i], isStart: false, @event, timestamp, sequence);
+            takenByOpenRun |= ComputeNextStates(in state[i], isStart: false, @event, timestamp, sequence);
             Classify(timestamp);
         }
         // The start run is implicit: every event may begin a new partial match. With order: any, only when
         // no partial match is open for the key.
         if (!anyOrder || (state.Count == 0 && !takenByOpenRun))
         {
-            ComputeNextStates(new Run<T>(_pattern.StartState, null, null), isStart: true, @event, timestamp, sequence);
+            var start = new Run<T>(_pattern.StartState, null, null, 0);
+            ComputeNextStates(in start, isStart: true, @event, timestamp, sequence);
             Classify(timestamp);
         }
         _evaluator.EndEvent();
@@ -70,18 +71,38 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         _potential.Clear();
     }
 
+    /// <summary>A successor run of the event. Without stop states it is sorted at once (completed matches become
+    /// potential matches); otherwise it waits in <see cref="_branch"/> for <see cref="Classify"/>, because a branch
+    /// that reached a stop state kills its siblings.</summary>
+    private void AddBranch(in Run<T> run, long timestamp)
+    {
+        if (_pattern.HasStopStates)
+        {
+            _branch.Add(run);
+        }
+        else if (_pattern.Kinds[run.State] == NfaStateKind.Final)
+        {
+            _potential.Add(new CompletedMatch<T>(run.Head!, run.First!, timestamp));
+        }
+        else
+        {
+            _nextRuns.Add(run);
+        }
+    }
+
     /// <summary>Sorts the branches of one run: completed ones become potential matches; if any branch reached a
     /// stop state the remaining ones die with it (a negated step matched).</summary>
     private void Classify(long timestamp)
     {
+        if (_branch.Count == 0)
+        {
+            return;
+        }
         var kinds = _pattern.Kinds;
         var stopped = false;
-        if (_pattern.HasStopStates)
+        foreach (var run in _branch)
         {
-            foreach (var run in _branch)
-            {
-                stopped |= kinds[run.State] == NfaStateKind.Stop;
-            }
+            stopped |= kinds[run.State] == NfaStateKind.Stop;
         }
         foreach (var run in _branch)
         {
@@ -98,48 +119,76 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         _branch.Clear();
     }
 
+    /// <summary>Whether edge <paramref name="e"/>'s condition holds for the current event and run. Leaf
+    /// conditions (nearly all edges) are read from <see cref="CompiledPattern{T}.EdgeCode"/> without a virtual
+    /// call.</summary>
+    private bool Holds(int e)
+    {
+        var code = _pattern.EdgeCode[e];
+        if (code >= 0)
+        {
+            return _evaluator.Base(code);
+        }
+        return code switch
+        {
+            EdgeCode.True => true,
+            EdgeCode.Complex => _pattern.EdgeCondition[e].Evaluate(_evaluator),
+            _ => !_evaluator.Base(EdgeCode.NegatedBase(code)),
+        };
+    }
+
     /// <summary>Follows Proceed edges from the run's state, collects the Take and Ignore edges whose conditions
-    /// hold, and turns each into a successor run in <see cref="_branch"/>. Returns whether the event was taken.</summary>
-    private bool ComputeNextStates(Run<T> run, bool isStart, T @event, long timestamp, long sequence)
+    /// hold, and turns each into a successor run (see <see cref="AddBranch"/>). Returns whether the event was
+    /// taken.</summary>
+    private bool ComputeNextStates(in Run<T> run, bool isStart, T @event, long timestamp, long sequence)
     {
         var pattern = _pattern;
         var edgeStart = pattern.EdgeStart;
         var actions = pattern.EdgeAction;
         var targets = pattern.EdgeTarget;
-        var conditions = pattern.EdgeCondition;
         _evaluator.BeginRun(run.Head);
-        _edges.Clear();
-        if (!pattern.HasProceed[run.State])
+        var taken = false;
+        if (!pattern.HasProceed[run.State] && !pattern.AnyOrder)
         {
-            // The common shape (take or ignore): no epsilon moves to explore.
+            // The common shape (take or ignore): no epsilon moves to explore, and each edge that holds becomes a
+            // branch in edge order, which is the order the general path below produces.
             for (var e = edgeStart[run.State]; e < edgeStart[run.State + 1]; e++)
             {
-                if ((!isStart || actions[e] == NfaAction.Take) && conditions[e].Evaluate(_evaluator))
+                if (actions[e] == NfaAction.Ignore)
                 {
-                    _edges.Add(e);
+                    if (!isStart && Holds(e))
+                    {
+                        AddBranch(run with { State = targets[e] }, timestamp);
+                    }
+                }
+                else if (Holds(e))
+                {
+                    taken = true;
+                    Take(in run, isStart, e, @event, timestamp, sequence);
                 }
             }
+            return taken;
         }
-        else
+        _edges.Clear();
+        _stack.Push(run.State);
+        // The start run never ignores; without Proceed edges its Ignore conditions are not even evaluated.
+        var skipIgnore = isStart && !pattern.HasProceed[run.State];
+        while (_stack.Count > 0)
         {
-            _stack.Push(run.State);
-            while (_stack.Count > 0)
+            var s = _stack.Pop();
+            for (var e = edgeStart[s]; e < edgeStart[s + 1]; e++)
             {
-                var s = _stack.Pop();
-                for (var e = edgeStart[s]; e < edgeStart[s + 1]; e++)
+                if ((skipIgnore && actions[e] == NfaAction.Ignore) || !Holds(e))
                 {
-                    if (!conditions[e].Evaluate(_evaluator))
-                    {
-                        continue;
-                    }
-                    if (actions[e] == NfaAction.Proceed)
-                    {
-                        _stack.Push(targets[e]);
-                    }
-                    else
-                    {
-                        _edges.Add(e);
-                    }
+                    continue;
+                }
+                if (actions[e] == NfaAction.Proceed)
+                {
+                    _stack.Push(targets[e]);
+                }
+                else
+                {
+                    _edges.Add(e);
                 }
             }
         }
@@ -156,29 +205,37 @@ public sealed partial class KeyedPatternOperator<T, TKey>
                 }
             }
         }
-        var taken = false;
         foreach (var e in _edges)
         {
             if (actions[e] == NfaAction.Ignore)
             {
                 if (!isStart)
                 {
-                    _branch.Add(run with { State = targets[e] });
+                    AddBranch(run with { State = targets[e] }, timestamp);
                 }
                 continue;
             }
             taken = true;
-            var node = new SharedBufferNode<T>(@event, timestamp, sequence, pattern.EdgeStep[e], run.Head);
-            var first = isStart ? node : run.First;
-            var target = targets[e];
-            _branch.Add(new Run<T>(target, node, first));
-            var final = pattern.MayProceedToFinal[target] ? FindFinalAfterProceed(target) : -1;
-            if (final >= 0)
-            {
-                _branch.Add(new Run<T>(final, node, first));
-            }
+            Take(in run, isStart, e, @event, timestamp, sequence);
         }
         return taken;
+    }
+
+    /// <summary>The run takes the event along Take edge <paramref name="e"/>: a new shared-buffer node, and a
+    /// completed match too when everything after the target is optional.</summary>
+    private void Take(in Run<T> run, bool isStart, int e, T @event, long timestamp, long sequence)
+    {
+        var pattern = _pattern;
+        var node = new SharedBufferNode<T>(@event, timestamp, sequence, pattern.EdgeStep[e], run.Head);
+        var first = isStart ? node : run.First;
+        var startTimestamp = isStart ? timestamp : run.StartTimestamp;
+        var target = pattern.EdgeTarget[e];
+        AddBranch(new Run<T>(target, node, first, startTimestamp), timestamp);
+        var final = pattern.MayProceedToFinal[target] ? FindFinalAfterProceed(target) : -1;
+        if (final >= 0)
+        {
+            AddBranch(new Run<T>(final, node, first, startTimestamp), timestamp);
+        }
     }
 
     /// <summary>Whether the state can reach the final state through Proceed edges on the same event (a step that
@@ -194,7 +251,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             var s = _stack.Pop();
             for (var e = edgeStart[s]; e < edgeStart[s + 1]; e++)
             {
-                if (pattern.EdgeAction[e] == NfaAction.Proceed && pattern.EdgeCondition[e].Evaluate(_evaluator))
+                if (pattern.EdgeAction[e] == NfaAction.Proceed && Holds(e))
                 {
                     var target = pattern.EdgeTarget[e];
                     if (pattern.Kinds[target] == NfaStateKind.Final)
