@@ -75,6 +75,10 @@ internal sealed class KeyRuns<T>
     /// <summary>Deadline of the timer registered for this key; long.MaxValue when none.</summary>
     public long TimerAt = long.MaxValue;
 
+    /// <summary>Where that timer sits in the operator's timer ring, so a key that finishes early can cancel it
+    /// (-1: not cancellable).</summary>
+    public int TimerSlot = -1;
+
     public bool IsEmpty => Count == 0 && (Waiting is null || Waiting.Count == 0);
 
     public ref Run<T> this[int index] => ref index == 0 ? ref _first : ref _more![index - 1];
@@ -127,6 +131,7 @@ internal sealed class KeyRuns<T>
         Truncate(0);
         Waiting = null;
         TimerAt = long.MaxValue;
+        TimerSlot = -1;
     }
 }
 

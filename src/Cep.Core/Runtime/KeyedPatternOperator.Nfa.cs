@@ -33,6 +33,11 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     /// event rate, and reusing their objects spares the collector.</summary>
     private void Release(TKey key, KeyRuns<T> state)
     {
+        if (state.TimerAt != long.MaxValue)
+        {
+            // Its timer would only find the key gone: drop the entry now, while cancelling is a bit flip.
+            _timers.Cancel(state.TimerSlot, key, state.TimerAt);
+        }
         _keys.Remove(key);
         if (_pool.Count < MaxPooledKeys)
         {

@@ -297,7 +297,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         if (deadline < state.TimerAt)
         {
             state.TimerAt = deadline;
-            _timers.Enqueue(key, deadline);
+            state.TimerSlot = _timers.Enqueue(key, deadline);
         }
     }
 

@@ -9,22 +9,36 @@ namespace Cep.Runtime;
 /// the earliest entry is the smaller of the two heads. Among equal deadlines the ring's entry comes first, so the
 /// order in which keys fire is deterministic.
 /// </summary>
+/// <remarks>
+/// A key that finishes before its deadline (most keys: the order was paid) leaves its entry behind. A ring entry
+/// can be cancelled through the slot <see cref="Enqueue"/> returned: one bit in a bitmap of the ring (a few
+/// kilobytes, cache resident), so the stale entry is later dropped without looking the key up. Heap entries
+/// and entries of keys that are still open are recognised by the operator instead (the key's deadline moved).
+/// </remarks>
 internal sealed class TimerQueue<TKey>
 {
+    /// <summary>What <see cref="Enqueue"/> returns for an entry that cannot be cancelled (it went to the heap).</summary>
+    public const int NoSlot = -1;
+
     private readonly PriorityQueue<TKey, long> _heap = new();
     private Entry[] _ring = new Entry[16];
+    private ulong[] _cancelled = new ulong[1];
     private int _head;
     private int _count;
+
+    // Ring positions handed out as slots are absolute (they survive the ring growing): the head's is _headSeq.
+    private long _headSeq;
     private long _last = long.MinValue;
 
     public int Count => _count + _heap.Count;
 
-    public void Enqueue(TKey key, long deadline)
+    /// <summary>Adds an entry; returns its slot for <see cref="Cancel"/>, or <see cref="NoSlot"/>.</summary>
+    public int Enqueue(TKey key, long deadline)
     {
         if (deadline < _last && _count > 0)
         {
             _heap.Enqueue(key, deadline);
-            return;
+            return NoSlot;
         }
         if (_count == _ring.Length)
         {
@@ -36,14 +50,46 @@ internal sealed class TimerQueue<TKey>
             tail -= _ring.Length;
         }
         _ring[tail] = new Entry(key, deadline);
+        var slot = (int)((_headSeq + _count) & int.MaxValue);
         _count++;
         _last = deadline;
+        return slot;
     }
 
+    /// <summary>Drops the ring entry at <paramref name="slot"/> if it is still queued with this key and deadline.</summary>
+    public void Cancel(int slot, TKey key, long deadline)
+    {
+        if (slot < 0)
+        {
+            return;
+        }
+        var offset = (slot - (int)(_headSeq & int.MaxValue)) & int.MaxValue;
+        if (offset >= _count)
+        {
+            return;
+        }
+        var index = _head + offset;
+        if (index >= _ring.Length)
+        {
+            index -= _ring.Length;
+        }
+        ref var entry = ref _ring[index];
+        if (entry.Deadline == deadline && EqualityComparer<TKey>.Default.Equals(entry.Key, key))
+        {
+            _cancelled[index >> 6] |= 1UL << index;
+        }
+    }
+
+    /// <summary>The earliest live entry, dropping cancelled ones on the way.</summary>
     public bool TryPeek(out TKey key, out long deadline)
     {
-        if (_count > 0)
+        while (_count > 0)
         {
+            if ((_cancelled[_head >> 6] & (1UL << _head)) != 0)
+            {
+                RemoveHead();
+                continue;
+            }
             ref var entry = ref _ring[_head];
             if (_heap.TryPeek(out key!, out deadline) && deadline < entry.Deadline)
             {
@@ -61,9 +107,7 @@ internal sealed class TimerQueue<TKey>
     {
         if (_count > 0 && !(_heap.TryPeek(out _, out var top) && top < _ring[_head].Deadline))
         {
-            _ring[_head] = default;
-            _head = _head + 1 == _ring.Length ? 0 : _head + 1;
-            _count--;
+            RemoveHead();
             return;
         }
         _heap.Dequeue();
@@ -72,19 +116,42 @@ internal sealed class TimerQueue<TKey>
     public void Clear()
     {
         Array.Clear(_ring);
+        Array.Clear(_cancelled);
         _head = 0;
         _count = 0;
+        _headSeq = 0;
         _last = long.MinValue;
         _heap.Clear();
+    }
+
+    private void RemoveHead()
+    {
+        _ring[_head] = default;
+        _cancelled[_head >> 6] &= ~(1UL << _head);
+        _head = _head + 1 == _ring.Length ? 0 : _head + 1;
+        _count--;
+        _headSeq++;
     }
 
     private void Grow()
     {
         var larger = new Entry[_ring.Length * 2];
-        var firstPart = Math.Min(_count, _ring.Length - _head);
-        Array.Copy(_ring, _head, larger, 0, firstPart);
-        Array.Copy(_ring, 0, larger, firstPart, _count - firstPart);
+        var cancelled = new ulong[(larger.Length + 63) >> 6];
+        for (var i = 0; i < _count; i++)
+        {
+            var from = _head + i;
+            if (from >= _ring.Length)
+            {
+                from -= _ring.Length;
+            }
+            larger[i] = _ring[from];
+            if ((_cancelled[from >> 6] & (1UL << from)) != 0)
+            {
+                cancelled[i >> 6] |= 1UL << i;
+            }
+        }
         _ring = larger;
+        _cancelled = cancelled;
         _head = 0;
     }
 

@@ -1,0 +1,149 @@
+using Cep.Runtime;
+using FsCheck;
+using FsCheck.Fluent;
+using Xunit;
+
+namespace Cep.Core.Tests.Runtime;
+
+public sealed class TimerQueueTests
+{
+    [Fact]
+    public void TryPeek_RingAndHeapEntries_ComeOutInDeadlineOrderRingFirstOnTies()
+    {
+        var queue = new TimerQueue<string>();
+        queue.Enqueue("a", 10);
+        queue.Enqueue("b", 20);
+        queue.Enqueue("c", 5); // earlier than the ring's last: goes to the heap
+        queue.Enqueue("d", 20);
+        queue.Enqueue("e", 10); // heap, ties with the ring's "a"
+
+        Assert.Equal(["c:5", "a:10", "e:10", "b:20", "d:20"], Drain(queue));
+    }
+
+    [Fact]
+    public void Cancel_RingEntry_IsSkipped()
+    {
+        var queue = new TimerQueue<int>();
+        var slots = Enumerable.Range(0, 5).Select(i => queue.Enqueue(i, 100 + i)).ToArray();
+
+        queue.Cancel(slots[0], 0, 100);
+        queue.Cancel(slots[3], 3, 103);
+
+        Assert.Equal(["1:101", "2:102", "4:104"], Drain(queue));
+    }
+
+    [Fact]
+    public void Cancel_WithAnotherKeyOrDeadline_LeavesTheEntry()
+    {
+        var queue = new TimerQueue<int>();
+        var slot = queue.Enqueue(7, 100);
+
+        queue.Cancel(slot, 8, 100);
+        queue.Cancel(slot, 7, 101);
+        queue.Cancel(TimerQueue<int>.NoSlot, 7, 100);
+
+        Assert.Equal(["7:100"], Drain(queue));
+    }
+
+    [Fact]
+    public void Cancel_SlotOfAnEntryAlreadyTaken_DoesNotTouchItsSuccessor()
+    {
+        var queue = new TimerQueue<int>();
+        var first = queue.Enqueue(1, 10);
+        queue.Enqueue(1, 20);
+        Assert.True(queue.TryPeek(out _, out _));
+        queue.Dequeue();
+
+        queue.Cancel(first, 1, 10);
+
+        Assert.Equal(["1:20"], Drain(queue));
+    }
+
+    [Fact]
+    public void Cancel_AfterTheRingGrewAndWrapped_FindsTheEntry()
+    {
+        var queue = new TimerQueue<int>();
+        var slots = new Dictionary<int, int>();
+        var next = 0;
+        // Wrap the ring around several times while it grows, cancelling every third entry.
+        for (var round = 0; round < 40; round++)
+        {
+            for (var i = 0; i < 7; i++, next++)
+            {
+                slots[next] = queue.Enqueue(next, next);
+            }
+            for (var i = 0; i < 5; i++)
+            {
+                Assert.True(queue.TryPeek(out var key, out _));
+                queue.Dequeue();
+                slots.Remove(key);
+            }
+        }
+        foreach (var (key, slot) in slots.Where(s => s.Key % 3 == 0).ToList())
+        {
+            queue.Cancel(slot, key, key);
+            slots.Remove(key);
+        }
+
+        Assert.Equal(slots.Keys.Order().Select(k => $"{k}:{k}"), Drain(queue));
+    }
+
+    [Fact]
+    public void Property_AnyMixOfEnqueuesCancelsAndDequeues_MatchesASortedModel()
+    {
+        var operations = Gen.ListOf(Gen.Choose(0, 99));
+        Prop.ForAll(Arb.From(operations), ops =>
+        {
+            var queue = new TimerQueue<int>();
+            var model = new List<(long Deadline, int Key, int Slot, long Order)>();
+            var order = 0L;
+            var clock = 0L;
+            foreach (var op in ops)
+            {
+                if (op < 50)
+                {
+                    // Mostly rising deadlines (the ring), sometimes earlier ones (the heap).
+                    clock += op % 5;
+                    var deadline = op % 7 == 0 ? clock - op : clock;
+                    var key = (int)order;
+                    var slot = queue.Enqueue(key, deadline);
+                    model.Add((deadline, key, slot, order++));
+                }
+                else if (op < 75 && model.Count > 0)
+                {
+                    var victim = model[op % model.Count];
+                    if (victim.Slot != TimerQueue<int>.NoSlot)
+                    {
+                        queue.Cancel(victim.Slot, victim.Key, victim.Deadline);
+                        model.Remove(victim);
+                    }
+                }
+                else if (queue.TryPeek(out var key, out var deadline))
+                {
+                    var earliest = model.Min(m => m.Deadline);
+                    if (deadline != earliest || !model.Any(m => m.Key == key && m.Deadline == deadline))
+                    {
+                        return false;
+                    }
+                    queue.Dequeue();
+                    model.RemoveAll(m => m.Key == key);
+                }
+            }
+            var rest = Drain(queue);
+            return rest.Count == model.Count
+                && rest.Select(r => long.Parse(r.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture)).SequenceEqual(model.Select(m => m.Deadline).Order());
+        }).QuickCheckThrowOnFailure();
+    }
+
+    private static List<string> Drain<TKey>(TimerQueue<TKey> queue)
+    {
+        var drained = new List<string>();
+        while (queue.TryPeek(out var key, out var deadline))
+        {
+            queue.Dequeue();
+            drained.Add($"{key}:{deadline}");
+        }
+        Assert.Equal(0, queue.Count);
+        return drained;
+    }
+}
