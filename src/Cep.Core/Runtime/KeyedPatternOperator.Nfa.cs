@@ -36,7 +36,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         if (state.TimerAt != long.MaxValue)
         {
             // Its timer would only find the key gone: drop the entry now, while cancelling is a bit flip.
-            _timers.Cancel(state.TimerSlot, key, state.TimerAt);
+            _timers.Cancel(state.TimerSlot);
         }
         _keys.Remove(key);
         if (_pool.Count < MaxPooledKeys)

@@ -56,8 +56,13 @@ internal sealed class TimerQueue<TKey>
         return slot;
     }
 
-    /// <summary>Drops the ring entry at <paramref name="slot"/> if it is still queued with this key and deadline.</summary>
-    public void Cancel(int slot, TKey key, long deadline)
+    /// <summary>
+    /// Drops the ring entry at <paramref name="slot"/>. The caller guarantees the slot is its key's live entry
+    /// (the operator keeps a key's slot only while that entry is queued); the entry itself is not read, because
+    /// it was written a whole window ago and reading it would be the cache miss cancelling is meant to avoid.
+    /// A slot no longer queued is ignored.
+    /// </summary>
+    public void Cancel(int slot)
     {
         if (slot < 0)
         {
@@ -73,11 +78,7 @@ internal sealed class TimerQueue<TKey>
         {
             index -= _ring.Length;
         }
-        ref var entry = ref _ring[index];
-        if (entry.Deadline == deadline && EqualityComparer<TKey>.Default.Equals(entry.Key, key))
-        {
-            _cancelled[index >> 6] |= 1UL << index;
-        }
+        _cancelled[index >> 6] |= 1UL << index;
     }
 
     /// <summary>The earliest live entry, dropping cancelled ones on the way.</summary>

@@ -26,23 +26,22 @@ public sealed class TimerQueueTests
         var queue = new TimerQueue<int>();
         var slots = Enumerable.Range(0, 5).Select(i => queue.Enqueue(i, 100 + i)).ToArray();
 
-        queue.Cancel(slots[0], 0, 100);
-        queue.Cancel(slots[3], 3, 103);
+        queue.Cancel(slots[0]);
+        queue.Cancel(slots[3]);
 
         Assert.Equal(["1:101", "2:102", "4:104"], Drain(queue));
     }
 
     [Fact]
-    public void Cancel_WithAnotherKeyOrDeadline_LeavesTheEntry()
+    public void Cancel_NoSlot_LeavesEveryEntry()
     {
         var queue = new TimerQueue<int>();
-        var slot = queue.Enqueue(7, 100);
+        queue.Enqueue(7, 100);
+        queue.Enqueue(8, 50);
 
-        queue.Cancel(slot, 8, 100);
-        queue.Cancel(slot, 7, 101);
-        queue.Cancel(TimerQueue<int>.NoSlot, 7, 100);
+        queue.Cancel(TimerQueue<int>.NoSlot);
 
-        Assert.Equal(["7:100"], Drain(queue));
+        Assert.Equal(["8:50", "7:100"], Drain(queue));
     }
 
     [Fact]
@@ -54,7 +53,7 @@ public sealed class TimerQueueTests
         Assert.True(queue.TryPeek(out _, out _));
         queue.Dequeue();
 
-        queue.Cancel(first, 1, 10);
+        queue.Cancel(first);
 
         Assert.Equal(["1:20"], Drain(queue));
     }
@@ -81,7 +80,7 @@ public sealed class TimerQueueTests
         }
         foreach (var (key, slot) in slots.Where(s => s.Key % 3 == 0).ToList())
         {
-            queue.Cancel(slot, key, key);
+            queue.Cancel(slot);
             slots.Remove(key);
         }
 
@@ -114,7 +113,7 @@ public sealed class TimerQueueTests
                     var victim = model[op % model.Count];
                     if (victim.Slot != TimerQueue<int>.NoSlot)
                     {
-                        queue.Cancel(victim.Slot, victim.Key, victim.Deadline);
+                        queue.Cancel(victim.Slot);
                         model.Remove(victim);
                     }
                 }
