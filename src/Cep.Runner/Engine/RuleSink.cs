@@ -44,6 +44,10 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
     private readonly JsonEncodedText[] _emitNames;
     private readonly JsonEncodedText? _timeoutOutput;
     private readonly JsonEncodedText? _lateOutput;
+    // The bytes of a record up to its key: {"rule":NAME,"type":"match","key": (timeouts add "output":NAME).
+    private readonly byte[] _matchPrefix;
+    private readonly byte[]? _timeoutPrefix;
+    private readonly byte[][] _stepPrefixes;
     private SharedBufferNode<JsonEvent>[] _nodes = new SharedBufferNode<JsonEvent>[8];
     private long _errorsShown;
 
@@ -60,6 +64,9 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
         _emitNames = [.. rule.Emit.Select(f => JsonEncodedText.Encode(f.Name, Encoder))];
         _timeoutOutput = rule.OnTimeout is { } timeout ? JsonEncodedText.Encode(timeout, Encoder) : null;
         _lateOutput = rule.OnLate is { } late ? JsonEncodedText.Encode(late, Encoder) : null;
+        _matchPrefix = RecordPrefix(_ruleName, MatchType, null);
+        _timeoutPrefix = _timeoutOutput is { } output ? RecordPrefix(_ruleName, TimeoutType, output) : null;
+        _stepPrefixes = [.. _stepNames.Select(StepPrefix)];
     }
 
     public long Matches { get; private set; }
@@ -78,12 +85,14 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
     {
         Matches++;
         var output = _outputs.Main;
+        if (_rule.Emit.Count == 0)
+        {
+            WriteRawResult(output, _matchPrefix, match);
+            return;
+        }
         var w = output.BeginRecord();
         WriteResult(w, MatchType, null, match);
-        if (_rule.Emit.Count > 0)
-        {
-            WriteEmit(w, match);
-        }
+        WriteEmit(w, match);
         w.WriteEndObject();
         output.EndRecord();
     }
@@ -96,11 +105,7 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
             return;
         }
         Timeouts++;
-        var output = _outputs.For(name);
-        var w = output.BeginRecord();
-        WriteResult(w, TimeoutType, _timeoutOutput, timeout);
-        w.WriteEndObject();
-        output.EndRecord();
+        WriteRawResult(_outputs.For(name), _timeoutPrefix!, timeout);
     }
 
     public void OnLate(int input, JsonEvent @event, long timestamp)
@@ -166,18 +171,7 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
         w.WriteNumber(TimeProperty, result.Time);
         w.WritePropertyName(EventsProperty);
         w.WriteStartObject();
-        // The events oldest first, into a reused array (the result's own Events() allocates one per record).
-        var depth = result.Head.Depth;
-        if (_nodes.Length < depth)
-        {
-            _nodes = new SharedBufferNode<JsonEvent>[Math.Max(depth, _nodes.Length * 2)];
-        }
-        var nodes = _nodes;
-        var i = depth;
-        for (var node = result.Head; node is not null; node = node.Previous)
-        {
-            nodes[--i] = node;
-        }
+        var nodes = OldestFirst(result.Head, out var depth);
         // Steps in pattern order; within a step, events in the order the pattern took them.
         for (var step = 0; step < _stepCount; step++)
         {
@@ -204,6 +198,116 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
         }
         Array.Clear(nodes, 0, depth);
         w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Writes a match or timeout record without emit as bytes: the pre-encoded prefix, the key (canonical JSON
+    /// already), the time and the events' raw bytes, exactly what <see cref="WriteResult"/> writes through the
+    /// JSON writer (the runner tests compare the two), at a fraction of its cost.
+    /// </summary>
+    private void WriteRawResult(RecordOutput output, byte[] prefix, in PatternResult<JsonEvent, string> result)
+    {
+        var b = output.BeginRawRecord();
+        b.Write(prefix);
+        b.WriteUtf8(result.Key);
+        b.Write(""","time":"""u8);
+        b.Write(result.Time);
+        b.Write(""","events":{"""u8);
+        var nodes = OldestFirst(result.Head, out var depth);
+        var firstStep = true;
+        for (var step = 0; step < _stepCount; step++)
+        {
+            var started = false;
+            for (var n = 0; n < depth; n++)
+            {
+                var node = nodes[n];
+                if (node.Step != step)
+                {
+                    continue;
+                }
+                if (!started)
+                {
+                    if (!firstStep)
+                    {
+                        b.Write((byte)',');
+                    }
+                    b.Write(ReferenceEquals(result.StepNames, _rule.Compiled.StepNames) ? _stepPrefixes[step] : StepPrefix(StepName(step, result.StepNames)));
+                    started = true;
+                    firstStep = false;
+                }
+                else
+                {
+                    b.Write((byte)',');
+                }
+                b.Write(node.Event.Raw.Span);
+            }
+            if (started)
+            {
+                b.Write((byte)']');
+            }
+        }
+        Array.Clear(nodes, 0, depth);
+        b.Write("}}"u8);
+        output.EndRawRecord();
+    }
+
+    /// <summary>The result's events oldest first, in a reused array (the result's own Events() allocates one per record); clear it after use.</summary>
+    private SharedBufferNode<JsonEvent>[] OldestFirst(SharedBufferNode<JsonEvent> head, out int depth)
+    {
+        depth = head.Depth;
+        if (_nodes.Length < depth)
+        {
+            _nodes = new SharedBufferNode<JsonEvent>[Math.Max(depth, _nodes.Length * 2)];
+        }
+        var nodes = _nodes;
+        var i = depth;
+        for (var node = head; node is not null; node = node.Previous)
+        {
+            nodes[--i] = node;
+        }
+        return nodes;
+    }
+
+    private static byte[] RecordPrefix(JsonEncodedText rule, JsonEncodedText type, JsonEncodedText? output)
+    {
+        var bytes = new List<byte>();
+        bytes.AddRange("{"u8);
+        Property(bytes, RuleProperty);
+        String(bytes, rule);
+        bytes.Add((byte)',');
+        Property(bytes, TypeProperty);
+        String(bytes, type);
+        if (output is { } name)
+        {
+            bytes.Add((byte)',');
+            Property(bytes, OutputProperty);
+            String(bytes, name);
+        }
+        bytes.Add((byte)',');
+        Property(bytes, KeyProperty);
+        return [.. bytes];
+    }
+
+    /// <summary><c>"STEP":[</c></summary>
+    private static byte[] StepPrefix(JsonEncodedText step)
+    {
+        var bytes = new List<byte>();
+        Property(bytes, step);
+        bytes.Add((byte)'[');
+        return [.. bytes];
+    }
+
+    private static void Property(List<byte> bytes, JsonEncodedText name)
+    {
+        String(bytes, name);
+        bytes.Add((byte)':');
+    }
+
+    private static void String(List<byte> bytes, JsonEncodedText text)
+    {
+        bytes.Add((byte)'"');
+        bytes.AddRange(text.EncodedUtf8Bytes);
+        bytes.Add((byte)'"');
     }
 
     // The operator hands out the compiled pattern's own step names; anything else is encoded as it comes.

@@ -5,8 +5,9 @@ using System.Text.Json;
 namespace Cep.Runner.Outputs;
 
 /// <summary>
-/// A JSON Lines destination: records are composed with a <see cref="Utf8JsonWriter"/> into a pending buffer
-/// and written to the stream in large blocks. <see cref="Length"/> is the number of bytes of complete records
+/// A JSON Lines destination: records are composed into a pending buffer, with a <see cref="Utf8JsonWriter"/>
+/// (<see cref="BeginRecord"/>) or as bytes that are already JSON (<see cref="BeginRawRecord"/>), and written to
+/// the stream in large blocks. <see cref="Length"/> is the number of bytes of complete records
 /// accepted so far; after <see cref="Commit"/> exactly that many bytes are in the file and on disk, which is
 /// what a checkpoint stores (and truncates back to on resume).
 /// </summary>
@@ -23,7 +24,7 @@ internal sealed class RecordOutput : IDisposable
 
     private readonly Stream _stream;
     private readonly bool _ownsStream;
-    private readonly ArrayBufferWriter<byte> _pending = new(FlushThreshold * 2);
+    private readonly PendingBuffer _pending = new(FlushThreshold * 2);
     private readonly Utf8JsonWriter _writer;
     private long _written;
 
@@ -83,8 +84,19 @@ internal sealed class RecordOutput : IDisposable
     public void EndRecord()
     {
         _writer.Flush();
-        _pending.GetSpan(1)[0] = (byte)'\n';
-        _pending.Advance(1);
+        EndRawRecord();
+    }
+
+    /// <summary>
+    /// Starts a record written as bytes (the caller guarantees they are one JSON object, without line ending);
+    /// finish it with <see cref="EndRawRecord"/>. Cheaper than the JSON writer for records spliced together from
+    /// pre-encoded names and events' raw bytes.
+    /// </summary>
+    public PendingBuffer BeginRawRecord() => _pending;
+
+    public void EndRawRecord()
+    {
+        _pending.Write((byte)'\n');
         Records++;
         if (_pending.WrittenCount >= FlushThreshold)
         {
@@ -137,6 +149,94 @@ internal sealed class RecordOutput : IDisposable
         }
         _stream.Write(_pending.WrittenSpan);
         _written += _pending.WrittenCount;
-        _pending.ResetWrittenCount();
+        _pending.Clear();
+    }
+}
+
+/// <summary>
+/// The pending bytes of a <see cref="RecordOutput"/>: a growable array with inlined appends, so a record built
+/// from parts costs a bounds check and a copy per part.
+/// </summary>
+internal sealed class PendingBuffer : IBufferWriter<byte>
+{
+    private byte[] _buffer;
+    private int _count;
+
+    public PendingBuffer(int capacity) => _buffer = new byte[capacity];
+
+    public int WrittenCount => _count;
+
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _count);
+
+    public void Clear() => _count = 0;
+
+    public void Advance(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count > _buffer.Length - _count)
+        {
+            throw new InvalidOperationException("advanced past the end of the buffer");
+        }
+        _count += count;
+    }
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _buffer.AsMemory(_count);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _buffer.AsSpan(_count);
+    }
+
+    public void Write(byte value)
+    {
+        if (_count == _buffer.Length)
+        {
+            Grow(1);
+        }
+        _buffer[_count++] = value;
+    }
+
+    public void Write(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > _buffer.Length - _count)
+        {
+            Grow(bytes.Length);
+        }
+        bytes.CopyTo(_buffer.AsSpan(_count));
+        _count += bytes.Length;
+    }
+
+    /// <summary>The number in invariant form, as <see cref="Utf8JsonWriter.WriteNumberValue(long)"/> writes it.</summary>
+    public void Write(long value)
+    {
+        Ensure(20);
+        value.TryFormat(_buffer.AsSpan(_count), out var written, default, System.Globalization.CultureInfo.InvariantCulture);
+        _count += written;
+    }
+
+    /// <summary>Text already in JSON form (a key's canonical JSON), as UTF-8.</summary>
+    public void WriteUtf8(string text)
+    {
+        Ensure(System.Text.Encoding.UTF8.GetMaxByteCount(text.Length));
+        _count += System.Text.Encoding.UTF8.GetBytes(text, _buffer.AsSpan(_count));
+    }
+
+    private void Ensure(int sizeHint)
+    {
+        if (_buffer.Length - _count < Math.Max(sizeHint, 1))
+        {
+            Grow(Math.Max(sizeHint, 1));
+        }
+    }
+
+    private void Grow(int needed)
+    {
+        var size = Math.Max(checked(_count + needed), _buffer.Length * 2);
+        Array.Resize(ref _buffer, size);
     }
 }
