@@ -5,14 +5,17 @@ namespace Cep.State;
 /// <summary>
 /// One checkpoint being assembled: everything is copied into the batch, so the engine may go on changing its
 /// state while the batch is committed on another thread. Only what changed since the previous checkpoint needs
-/// to be put: rows not mentioned keep their committed value.
+/// to be put: keys not mentioned keep their committed value. Key records are appended to chunk buffers as they
+/// come (see <see cref="KeyLog"/>); nothing is allocated per key.
 /// </summary>
 public sealed class CheckpointBatch
 {
     private readonly CheckpointStore _store;
     private readonly List<RuleEntry> _rules = [];
     private readonly HashSet<string> _droppedRules = new(StringComparer.Ordinal);
-    private readonly List<KeyEntry> _keys = [];
+    private readonly Dictionary<string, ChunkBuilder> _chunks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<byte[], byte[]?>> _putKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _keyCounts = new(StringComparer.Ordinal);
     private readonly List<SavedInput> _inputs = [];
     private readonly List<(string Path, long Length)> _outputs = [];
     private readonly List<(string Table, IReadOnlyList<string> Records)> _records = [];
@@ -36,39 +39,13 @@ public sealed class CheckpointBatch
 
     internal IReadOnlySet<string> DroppedRules => _droppedRules;
 
-    internal IReadOnlyList<KeyEntry> Keys => _keys;
-
     internal IReadOnlyList<SavedInput> Inputs => _inputs;
-
-    /// <summary>
-    /// Key entries in (rule, key) order, keeping the order of entries for the same key: inserting in key order
-    /// appends to the B-tree's leaves instead of touching a random page per key.
-    /// </summary>
-    internal IEnumerable<KeyEntry> SortedKeys()
-    {
-        var order = new int[_keys.Count];
-        for (var i = 0; i < order.Length; i++)
-        {
-            order[i] = i;
-        }
-
-        Array.Sort(order, (a, b) =>
-        {
-            var byRule = string.CompareOrdinal(_keys[a].Rule, _keys[b].Rule);
-            if (byRule != 0)
-            {
-                return byRule;
-            }
-
-            var byKey = _keys[a].Key.AsSpan().SequenceCompareTo(_keys[b].Key);
-            return byKey != 0 ? byKey : a.CompareTo(b);
-        });
-        return order.Select(i => _keys[i]);
-    }
 
     internal IReadOnlyList<(string Path, long Length)> Outputs => _outputs;
 
     internal IReadOnlyList<(string Table, IReadOnlyList<string> Records)> Records => _records;
+
+    internal IReadOnlyDictionary<string, long> KeyCounts => _keyCounts;
 
     /// <summary>Writes a rule's identity and global state (watermarks, reorder buffer).</summary>
     public void SetRule(string name, string fingerprint, string structure, ReadOnlySpan<byte> global)
@@ -81,12 +58,25 @@ public sealed class CheckpointBatch
         Bytes += global.Length;
     }
 
+    /// <summary>
+    /// How many keys of <paramref name="rule"/> hold state once this batch is applied. A writer that knows it
+    /// (the engine does) says so; otherwise the store counts the rule's live keys itself after the commit, which
+    /// reads all of its chunks.
+    /// </summary>
+    public void SetKeyCount(string rule, long count)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(rule);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        CheckOpen();
+        _keyCounts[rule] = count;
+    }
+
     /// <summary>Removes a rule and all its keys (for <c>--reset-state</c> and <c>--drop-removed-rules</c>).</summary>
     public void DropRule(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         CheckOpen();
-        if (_rules.Count > 0 || _keys.Count > 0)
+        if (_rules.Count > 0 || _chunks.Count > 0 || _putKeys.Count > 0)
         {
             throw new InvalidOperationException("drop rules before putting rule or key state into the batch");
         }
@@ -94,32 +84,34 @@ public sealed class CheckpointBatch
         _droppedRules.Add(name);
     }
 
-    /// <summary>Writes (inserts or replaces) one key's state.</summary>
+    /// <summary>
+    /// Appends one key's state (the fast path: copied straight into the chunk being built). Each key may be
+    /// appended at most once per batch, and not also given to <see cref="PutKey"/>.
+    /// </summary>
+    public void AppendKey(string rule, ReadOnlySpan<byte> key, ReadOnlySpan<byte> state)
+    {
+        CheckOpen();
+        ChunksOf(rule).Add(key, state, tombstone: false);
+        PutKeys++;
+        Bytes += key.Length + state.Length;
+    }
+
+    /// <summary>Appends the deletion of one key (the key holds nothing any more); same rules as <see cref="AppendKey"/>.</summary>
+    public void AppendDeletedKey(string rule, ReadOnlySpan<byte> key)
+    {
+        CheckOpen();
+        ChunksOf(rule).Add(key, default, tombstone: true);
+        DeletedKeys++;
+    }
+
+    /// <summary>Writes (inserts or replaces) one key's state; putting the same key again in the batch replaces it.</summary>
     public void PutKey(string rule, ReadOnlySpan<byte> key, ReadOnlySpan<byte> state)
     {
         ArgumentException.ThrowIfNullOrEmpty(rule);
         CheckOpen();
-        var keyBytes = key.ToArray();
-        _keys.Add(new KeyEntry(rule, keyBytes, BlobFormat.Frame(keyBytes, state)));
+        PutsOf(rule)[key.ToArray()] = state.ToArray();
         PutKeys++;
         Bytes += key.Length + state.Length;
-    }
-
-    /// <summary>As <see cref="PutKey"/>, taking ownership of <paramref name="key"/> (saves a copy per key on the loop).</summary>
-    internal void PutKeyOwned(string rule, byte[] key, ReadOnlySpan<byte> state)
-    {
-        CheckOpen();
-        _keys.Add(new KeyEntry(rule, key, BlobFormat.Frame(key, state)));
-        PutKeys++;
-        Bytes += key.Length + state.Length;
-    }
-
-    /// <summary>As <see cref="DeleteKey"/>, taking ownership of <paramref name="key"/>.</summary>
-    internal void DeleteKeyOwned(string rule, byte[] key)
-    {
-        CheckOpen();
-        _keys.Add(new KeyEntry(rule, key, null));
-        DeletedKeys++;
     }
 
     /// <summary>Deletes one key's state (the key holds nothing any more).</summary>
@@ -127,7 +119,7 @@ public sealed class CheckpointBatch
     {
         ArgumentException.ThrowIfNullOrEmpty(rule);
         CheckOpen();
-        _keys.Add(new KeyEntry(rule, key.ToArray(), null));
+        PutsOf(rule)[key.ToArray()] = null;
         DeletedKeys++;
     }
 
@@ -173,9 +165,61 @@ public sealed class CheckpointBatch
     public long Commit(long savedAtMs)
     {
         CheckOpen();
-        var id = _store.Commit(this, savedAtMs);
-        _committed = true;
-        return id;
+        try
+        {
+            var id = _store.Commit(this, savedAtMs);
+            _committed = true;
+            return id;
+        }
+        finally
+        {
+            if (_committed)
+            {
+                foreach (var chunks in _chunks.Values)
+                {
+                    chunks.Dispose();
+                }
+            }
+        }
+    }
+
+    /// <summary>The key records per rule, <see cref="PutKey"/> entries included.</summary>
+    internal IEnumerable<(string Rule, ChunkBuilder Chunks)> KeyChunks()
+    {
+        foreach (var (rule, puts) in _putKeys)
+        {
+            var chunks = ChunksOf(rule);
+            foreach (var (key, state) in puts)
+            {
+                chunks.Add(key, state, tombstone: state is null);
+            }
+        }
+
+        _putKeys.Clear();
+        return _chunks.Select(kv => (kv.Key, kv.Value));
+    }
+
+    private ChunkBuilder ChunksOf(string rule)
+    {
+        if (!_chunks.TryGetValue(rule, out var chunks))
+        {
+            ArgumentException.ThrowIfNullOrEmpty(rule);
+            chunks = new ChunkBuilder();
+            _chunks[rule] = chunks;
+        }
+
+        return chunks;
+    }
+
+    private Dictionary<byte[], byte[]?> PutsOf(string rule)
+    {
+        if (!_putKeys.TryGetValue(rule, out var puts))
+        {
+            puts = new Dictionary<byte[], byte[]?>(ByteArrayComparer.Instance);
+            _putKeys[rule] = puts;
+        }
+
+        return puts;
     }
 
     private void CheckOpen()
@@ -188,5 +232,17 @@ public sealed class CheckpointBatch
 
     internal sealed record RuleEntry(string Name, string Fingerprint, string Structure, byte[] Blob);
 
-    internal sealed record KeyEntry(string Rule, byte[] Key, byte[]? Blob);
+    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly ByteArrayComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(obj);
+            return hash.ToHashCode();
+        }
+    }
 }

@@ -6,7 +6,8 @@ namespace Cep.State;
 
 /// <summary>
 /// The durable side of checkpointing: one SQLite file in WAL mode holding, per checkpoint, a consistent cut of
-/// rule state (a global blob per rule, a blob per key), input positions and committed output lengths. The store
+/// rule state (a global blob per rule, keyed state as a log of large checksummed chunks, see <see cref="KeyLog"/>),
+/// input positions and committed output lengths. The store
 /// knows nothing about the engine: it keeps checksummed byte blobs. A checkpoint is built in memory as a
 /// <see cref="CheckpointBatch"/> (cheap, on the event thread) and committed in one transaction (possibly on
 /// another thread), so the event loop never waits for an fsync.
@@ -14,7 +15,13 @@ namespace Cep.State;
 public sealed class CheckpointStore : IDisposable
 {
     /// <summary>The schema this build writes and the newest it reads.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
+
+    /// <summary>Page size of new files: chunks are ~1 MiB blobs, and large pages mean fewer overflow pages to
+    /// write, check and read.</summary>
+    public const int NewFilePageSize = 65536;
+
+
 
     /// <summary>SQLite <c>application_id</c> of Cep state files: "CEPS".</summary>
     public const int ApplicationId = 0x43455053;
@@ -27,6 +34,8 @@ public sealed class CheckpointStore : IDisposable
     private readonly Statements _statements;
     private long _checkpointId;
     private bool _disposed;
+    private byte[] _readBuffer = [];
+    private long _compactionSlack;
 
     private CheckpointStore(string path, SqliteConnection connection, long checkpointId)
     {
@@ -95,9 +104,11 @@ public sealed class CheckpointStore : IDisposable
             var objects = Convert.ToInt64(Scalar(connection, "SELECT count(*) FROM sqlite_schema"));
             if (applicationId == 0 && userVersion == 0 && objects == 0)
             {
+                // Only an empty file takes a page size; WAL mode then fixes it.
+                Execute(connection, $"PRAGMA page_size={NewFilePageSize}");
                 SetJournal(connection, options);
                 CreateSchema(connection);
-                return new CheckpointStore(full, connection, 0);
+                return new CheckpointStore(full, connection, 0) { _compactionSlack = options.CompactionSlack };
             }
 
             if (applicationId != ApplicationId)
@@ -122,14 +133,19 @@ public sealed class CheckpointStore : IDisposable
             SetJournal(connection, options);
             if (options.VerifyOnOpen)
             {
-                Verify(connection, full);
+                Verify(connection, full, userVersion);
+            }
+
+            if (userVersion == 1)
+            {
+                Migrate.FromVersion1(connection, full);
             }
 
             // A write takes the exclusive lock now rather than at the first checkpoint, so a second runner on the
             // same file fails at start.
             Execute(connection, "INSERT OR REPLACE INTO cep_meta(name, value) VALUES('opened_by', 'cep')");
             var checkpoint = Scalar(connection, "SELECT value FROM cep_meta WHERE name = 'checkpoint'");
-            return new CheckpointStore(full, connection, checkpoint is null or DBNull ? 0 : Convert.ToInt64(checkpoint));
+            return new CheckpointStore(full, connection, checkpoint is null or DBNull ? 0 : Convert.ToInt64(checkpoint)) { _compactionSlack = options.CompactionSlack };
         }
         catch (SqliteException e)
         {
@@ -165,18 +181,18 @@ public sealed class CheckpointStore : IDisposable
                 }
 
                 var savedAt = ScalarIn(transaction, "SELECT value FROM cep_meta WHERE name = 'saved_at'");
-                var counts = new Dictionary<long, long>();
-                using (var command = CommandIn(transaction, "SELECT rule, count(*) FROM cep_keys GROUP BY rule"))
+                var owners = new List<long>();
+                using (var command = CommandIn(transaction, "SELECT DISTINCT rule FROM cep_chunks"))
                 using (var reader = command.ExecuteReader())
                 {
                     while (reader.Read())
                     {
-                        counts[reader.GetInt64(0)] = reader.GetInt64(1);
+                        owners.Add(reader.GetInt64(0));
                     }
                 }
 
                 var rules = new Dictionary<string, SavedRule>(StringComparer.Ordinal);
-                using (var command = CommandIn(transaction, "SELECT id, name, fingerprint, structure, state FROM cep_rules ORDER BY name"))
+                using (var command = CommandIn(transaction, "SELECT id, name, fingerprint, structure, state, keys FROM cep_rules ORDER BY name"))
                 using (var reader = command.ExecuteReader())
                 {
                     while (reader.Read())
@@ -185,14 +201,14 @@ public sealed class CheckpointStore : IDisposable
                         var name = reader.GetString(1);
                         var blob = reader.GetFieldValue<byte[]>(4);
                         var global = BlobFormat.Unframe(blob, Encoding.UTF8.GetBytes(name), $"rule '{name}'");
-                        rules[name] = new SavedRule(name, reader.GetString(2), reader.GetString(3), global, counts.GetValueOrDefault(id))
+                        rules[name] = new SavedRule(name, reader.GetString(2), reader.GetString(3), global, reader.GetInt64(5))
                         {
                             Id = id,
                         };
                     }
                 }
 
-                var orphans = counts.Keys.Where(id => !rules.Values.Any(r => r.Id == id)).ToList();
+                var orphans = owners.Where(id => !rules.Values.Any(r => r.Id == id)).ToList();
                 if (orphans.Count > 0)
                 {
                     throw new StateException(StateErrorKind.Corrupt, $"state file {Path} is damaged: key state for unknown rule id {orphans[0]}");
@@ -250,9 +266,10 @@ public sealed class CheckpointStore : IDisposable
     }
 
     /// <summary>
-    /// Hands every saved key of <paramref name="rule"/> to <paramref name="visit"/> (key bytes, payload), in key
-    /// order, each checksum verified. A damaged blob throws before it is handed out; the runner must then stop
-    /// without processing anything, so no partial restore is ever run.
+    /// Hands every saved key of <paramref name="rule"/> to <paramref name="visit"/> (key bytes, payload) once, in
+    /// storage order (newest chunks first; no key order). Both memories are valid only during the call. Every chunk
+    /// is checksum verified before any of its keys is handed out; a damaged chunk throws, and the runner must then
+    /// stop without processing anything, so no partial restore is ever run.
     /// </summary>
     public void ReadKeys(SavedRule rule, Action<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>> visit)
     {
@@ -264,13 +281,7 @@ public sealed class CheckpointStore : IDisposable
             try
             {
                 using var transaction = _connection.BeginTransaction(deferred: true);
-                using var rows = new RawStatement(_connection, "SELECT key, state FROM cep_keys WHERE rule = ?1 ORDER BY key");
-                rows.ForEachRow(rule.Id, (key, blob) =>
-                {
-                    var keyBytes = key.ToArray();
-                    var payload = BlobFormat.Unframe(blob.ToArray(), keyBytes, $"rule '{rule.Name}', key {Describe(keyBytes)}");
-                    visit(keyBytes, payload);
-                });
+                ScanLive(rule.Id, rule.Name, visit);
                 transaction.Commit();
             }
             catch (SqliteException e)
@@ -278,6 +289,83 @@ public sealed class CheckpointStore : IDisposable
                 throw Translate(e, Path, "read");
             }
         }
+    }
+
+    /// <summary>
+    /// Reads a rule's chunks newest → oldest and hands out the first record seen per key (a tombstone counts as
+    /// seen and hides older records), so overwritten records are never decoded. Keys are unique within a
+    /// generation, so only keys of generations older ones could repeat are remembered.
+    /// </summary>
+    private long ScanLive(long ruleId, string ruleName, Action<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>? visit)
+    {
+        var chunks = new List<(long Generation, int Sequence)>();
+        using (var list = new RawStatement(_connection, "SELECT generation, seq FROM cep_chunks WHERE rule = ?1 ORDER BY generation DESC, seq"))
+        {
+            list.BindInt64(1, ruleId);
+            while (list.Step())
+            {
+                chunks.Add((list.ColumnInt64(0), (int)list.ColumnInt64(1)));
+            }
+
+            list.Reset();
+        }
+
+        if (chunks.Count == 0)
+        {
+            return 0;
+        }
+
+        var oldest = chunks[^1].Generation;
+        var seen = new ByteKeySet();
+        var buffer = _readBuffer;
+        long live = 0;
+        using var read = new RawStatement(_connection, "SELECT data FROM cep_chunks WHERE rule = ?1 AND generation = ?2 AND seq = ?3");
+        foreach (var (generation, sequence) in chunks)
+        {
+            var what = $"key chunk {generation}/{sequence} of rule '{ruleName}' in {Path}";
+            read.BindInt64(1, ruleId);
+            read.BindInt64(2, generation);
+            read.BindInt64(3, sequence);
+            if (!read.Step())
+            {
+                throw new StateException(StateErrorKind.Corrupt, $"{what} vanished while it was read");
+            }
+
+            var records = KeyLog.Open(read.ColumnBlob(0), ruleId, generation, sequence, what);
+            if (buffer.Length < records.Length)
+            {
+                buffer = new byte[Math.Max(records.Length, KeyLog.ChunkTarget + 4096)];
+                _readBuffer = buffer;
+            }
+
+            records.CopyTo(buffer);
+            read.Reset();
+            var position = 0;
+            var remember = generation != oldest;
+            try
+            {
+                while (KeyLog.TryRead(buffer.AsSpan(0, records.Length), ref position, out var key, out var payload))
+                {
+                    var keySpan = buffer.AsSpan(key);
+                    if (remember ? !seen.Add(keySpan) : seen.Count > 0 && seen.Contains(keySpan))
+                    {
+                        continue;
+                    }
+
+                    if (payload is { } state)
+                    {
+                        live++;
+                        visit?.Invoke(buffer.AsMemory(key), buffer.AsMemory(state));
+                    }
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                throw new StateException(StateErrorKind.Corrupt, $"{what} is damaged: {e.Message}", e);
+            }
+        }
+
+        return live;
     }
 
     /// <summary>Runs SQLite's full integrity check and reads every blob; throws on the first problem.</summary>
@@ -340,8 +428,8 @@ public sealed class CheckpointStore : IDisposable
                     {
                         if (_ruleIds.TryGetValue(name, out var id))
                         {
-                            _statements.DeleteRuleKeys.Parameters[0].Value = id;
-                            _statements.DeleteRuleKeys.ExecuteNonQuery();
+                            _statements.DeleteRuleChunks.Parameters[0].Value = id;
+                            _statements.DeleteRuleChunks.ExecuteNonQuery();
                             _statements.DeleteRule.Parameters[0].Value = id;
                             _statements.DeleteRule.ExecuteNonQuery();
                         }
@@ -357,17 +445,37 @@ public sealed class CheckpointStore : IDisposable
                         newRuleIds[rule.Name] = Convert.ToInt64(upsert.ExecuteScalar());
                     }
 
-                    foreach (var entry in batch.SortedKeys())
+                    var touched = new List<(string Name, long Id)>();
+                    foreach (var (name, chunks) in batch.KeyChunks())
                     {
-                        var ruleId = ResolveRule(entry.Rule, newRuleIds, batch);
-                        if (entry.Blob is null)
+                        var ruleId = ResolveRule(name, newRuleIds, batch);
+                        var sequence = 0;
+                        foreach (var (buffer, length, records) in chunks.Chunks)
                         {
-                            _statements.RawDeleteKey.Run(ruleId, entry.Key, null);
+                            KeyLog.Seal(buffer.AsSpan(0, length), ruleId, next, sequence);
+                            var insert = _statements.InsertChunk;
+                            insert.BindInt64(1, ruleId);
+                            insert.BindInt64(2, next);
+                            insert.BindInt64(3, sequence++);
+                            insert.BindInt64(4, records);
+                            insert.BindBlob(5, buffer.AsSpan(0, length));
+                            insert.Execute();
                         }
-                        else
+
+                        touched.Add((name, ruleId));
+                    }
+
+                    foreach (var (name, ruleId) in touched)
+                    {
+                        if (!batch.KeyCounts.ContainsKey(name))
                         {
-                            _statements.RawUpsertKey.Run(ruleId, entry.Key, entry.Blob);
+                            SetKeyCount(transaction, ruleId, ScanLive(ruleId, name, null));
                         }
+                    }
+
+                    foreach (var (name, count) in batch.KeyCounts)
+                    {
+                        SetKeyCount(transaction, ResolveRule(name, newRuleIds, batch), count);
                     }
 
                     foreach (var input in batch.Inputs)
@@ -411,6 +519,7 @@ public sealed class CheckpointStore : IDisposable
                 }
 
                 _checkpointId = next;
+                CompactWhereDue(next);
                 return next;
             }
             catch (SqliteException e)
@@ -429,6 +538,115 @@ public sealed class CheckpointStore : IDisposable
                     e);
             }
         }
+    }
+
+    /// <summary>Failure of the last compaction attempt, if any (it is retried after the next checkpoint).</summary>
+    public Exception? LastCompactionError { get; private set; }
+
+    /// <summary>
+    /// Merges a rule's chunks into one fresh generation of live keys when its log holds more than twice as many
+    /// records as live keys, so the file stays within about twice the live size. Runs after the checkpoint
+    /// committed, in its own transaction: a failure (a full disk) rolls it back and leaves the log as it was, which
+    /// is still a correct checkpoint.
+    /// </summary>
+    private void CompactWhereDue(long generation)
+    {
+        foreach (var (name, ruleId) in _ruleIds)
+        {
+            long records, keys;
+            using (var command = Command("SELECT (SELECT coalesce(sum(records), 0) FROM cep_chunks WHERE rule = $id), keys FROM cep_rules WHERE id = $id"))
+            {
+                command.Parameters.AddWithValue("$id", ruleId);
+                using var reader = command.ExecuteReader();
+                if (!reader.Read())
+                {
+                    continue;
+                }
+
+                records = reader.GetInt64(0);
+                keys = reader.GetInt64(1);
+            }
+
+            // More than twice as many records as live keys, plus some slack: small logs are not worth a rewrite.
+            if (records > 2 * keys + _compactionSlack)
+            {
+                try
+                {
+                    Compact(ruleId, name, generation);
+                    LastCompactionError = null;
+                }
+                catch (Exception e) when (e is SqliteException or StateException)
+                {
+                    LastCompactionError = e;
+                }
+            }
+        }
+    }
+
+    /// <summary>Rewrites a rule's live keys as new chunks of <paramref name="generation"/> and deletes all older chunks.</summary>
+    internal void Compact(long ruleId, string name, long generation)
+    {
+        using var transaction = _connection.BeginTransaction(deferred: false);
+        var old = new List<(long Generation, long Sequence)>();
+        using (var list = new RawStatement(_connection, "SELECT generation, seq FROM cep_chunks WHERE rule = ?1"))
+        {
+            list.BindInt64(1, ruleId);
+            while (list.Step())
+            {
+                old.Add((list.ColumnInt64(0), list.ColumnInt64(1)));
+            }
+
+            list.Reset();
+        }
+
+        using var merged = new ChunkBuilder();
+        var live = ScanLive(ruleId, name, (key, state) => merged.Add(key.Span, state.Span, tombstone: false));
+        var sequence = old.Where(c => c.Generation == generation).Select(c => (int)c.Sequence + 1).DefaultIfEmpty(0).Max();
+        using (var delete = new RawStatement(_connection, "DELETE FROM cep_chunks WHERE rule = ?1 AND generation = ?2 AND seq = ?3"))
+        {
+            foreach (var (oldGeneration, oldSequence) in old)
+            {
+                delete.BindInt64(1, ruleId);
+                delete.BindInt64(2, oldGeneration);
+                delete.BindInt64(3, oldSequence);
+                delete.Execute();
+            }
+        }
+
+        foreach (var (buffer, length, records) in merged.Chunks)
+        {
+            KeyLog.Seal(buffer.AsSpan(0, length), ruleId, generation, sequence);
+            var insert = _statements.InsertChunk;
+            insert.BindInt64(1, ruleId);
+            insert.BindInt64(2, generation);
+            insert.BindInt64(3, sequence++);
+            insert.BindInt64(4, records);
+            insert.BindBlob(5, buffer.AsSpan(0, length));
+            insert.Execute();
+        }
+
+        SetKeyCount(transaction, ruleId, live);
+        transaction.Commit();
+    }
+
+    /// <summary>Records and distinct generations in the key log (all rules), for tests and diagnostics.</summary>
+    internal (long Records, long Generations, long Chunks) LogStats()
+    {
+        lock (_gate)
+        {
+            using var command = Command("SELECT coalesce(sum(records), 0), count(DISTINCT generation), count(*) FROM cep_chunks");
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        }
+    }
+
+    private void SetKeyCount(SqliteTransaction transaction, long ruleId, long count)
+    {
+        using var command = CommandIn(transaction, "UPDATE cep_rules SET keys = $keys WHERE id = $id");
+        command.Parameters.AddWithValue("$keys", count);
+        command.Parameters.AddWithValue("$id", ruleId);
+        command.ExecuteNonQuery();
     }
 
     private long ResolveRule(string name, Dictionary<string, long> newRuleIds, CheckpointBatch batch)
@@ -510,6 +728,11 @@ public sealed class CheckpointStore : IDisposable
         }
     }
 
+    /// <summary>The key log (schema 2): chunks of records per rule, generation (checkpoint number) and sequence.</summary>
+    internal const string ChunksTable =
+        "CREATE TABLE cep_chunks(rule INTEGER NOT NULL, generation INTEGER NOT NULL, seq INTEGER NOT NULL, records INTEGER NOT NULL, data BLOB NOT NULL, "
+        + "PRIMARY KEY(rule, generation, seq))";
+
     private static void CreateSchema(SqliteConnection connection)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
@@ -518,11 +741,11 @@ public sealed class CheckpointStore : IDisposable
             $"PRAGMA application_id={ApplicationId}",
             $"PRAGMA user_version={SchemaVersion}",
             "CREATE TABLE cep_meta(name TEXT PRIMARY KEY NOT NULL, value ANY) WITHOUT ROWID",
-            "CREATE TABLE cep_rules(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, fingerprint TEXT NOT NULL, structure TEXT NOT NULL, state BLOB NOT NULL)",
-            "CREATE TABLE cep_keys(rule INTEGER NOT NULL, key BLOB NOT NULL, state BLOB NOT NULL, PRIMARY KEY(rule, key)) WITHOUT ROWID",
+            "CREATE TABLE cep_rules(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, fingerprint TEXT NOT NULL, structure TEXT NOT NULL, state BLOB NOT NULL, keys INTEGER NOT NULL DEFAULT 0)",
+            ChunksTable,
             "CREATE TABLE cep_inputs(name TEXT PRIMARY KEY NOT NULL, source TEXT NOT NULL, position INTEGER NOT NULL, ended INTEGER NOT NULL) WITHOUT ROWID",
             "CREATE TABLE cep_outputs(path TEXT PRIMARY KEY NOT NULL, length INTEGER NOT NULL) WITHOUT ROWID",
-            "INSERT INTO cep_meta(name, value) VALUES('schema', 1), ('created_by', 'cep')",
+            $"INSERT INTO cep_meta(name, value) VALUES('schema', {SchemaVersion}), ('created_by', 'cep')",
         })
         {
             using var command = connection.CreateCommand();
@@ -534,7 +757,7 @@ public sealed class CheckpointStore : IDisposable
         transaction.Commit();
     }
 
-    private static void Verify(SqliteConnection connection, string path)
+    private static void Verify(SqliteConnection connection, string path, long version)
     {
         var result = Convert.ToString(Scalar(connection, "PRAGMA quick_check(1)"));
         if (result != "ok")
@@ -542,7 +765,7 @@ public sealed class CheckpointStore : IDisposable
             throw new StateException(StateErrorKind.Corrupt, $"state file {path} is damaged: {result}");
         }
 
-        foreach (var table in new[] { "cep_meta", "cep_rules", "cep_keys", "cep_inputs", "cep_outputs" })
+        foreach (var table in new[] { "cep_meta", "cep_rules", version == 1 ? "cep_keys" : "cep_chunks", "cep_inputs", "cep_outputs" })
         {
             var found = Convert.ToInt64(Scalar(connection, $"SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '{table}'"));
             if (found != 1)
@@ -617,30 +840,21 @@ public sealed class CheckpointStore : IDisposable
                 "$structure",
                 "$state");
             DeleteRule = Prepare(connection, "DELETE FROM cep_rules WHERE id = $id", "$id");
-            DeleteRuleKeys = Prepare(connection, "DELETE FROM cep_keys WHERE rule = $id", "$id");
-            UpsertKey = Prepare(connection, "INSERT OR REPLACE INTO cep_keys(rule, key, state) VALUES($rule, $key, $state)", "$rule", "$key", "$state");
-            DeleteKey = Prepare(connection, "DELETE FROM cep_keys WHERE rule = $rule AND key = $key", "$rule", "$key");
+            DeleteRuleChunks = Prepare(connection, "DELETE FROM cep_chunks WHERE rule = $id", "$id");
             UpsertInput = Prepare(connection, "INSERT OR REPLACE INTO cep_inputs(name, source, position, ended) VALUES($name, $source, $position, $ended)", "$name", "$source", "$position", "$ended");
             UpsertOutput = Prepare(connection, "INSERT OR REPLACE INTO cep_outputs(path, length) VALUES($path, $length)", "$path", "$length");
             SetMeta = Prepare(connection, "INSERT OR REPLACE INTO cep_meta(name, value) VALUES($name, $value)", "$name", "$value");
-            RawUpsertKey = new RawStatement(connection, "INSERT OR REPLACE INTO cep_keys(rule, key, state) VALUES(?1, ?2, ?3)");
-            RawDeleteKey = new RawStatement(connection, "DELETE FROM cep_keys WHERE rule = ?1 AND key = ?2");
+            InsertChunk = new RawStatement(connection, "INSERT INTO cep_chunks(rule, generation, seq, records, data) VALUES(?1, ?2, ?3, ?4, ?5)");
         }
 
-        /// <summary>Per-key statements bypass ADO.NET: a checkpoint may write a million rows.</summary>
-        public RawStatement RawUpsertKey { get; }
-
-        public RawStatement RawDeleteKey { get; }
+        /// <summary>Bound with spans: a chunk is inserted straight from its pooled buffer.</summary>
+        public RawStatement InsertChunk { get; }
 
         public SqliteCommand UpsertRule { get; }
 
         public SqliteCommand DeleteRule { get; }
 
-        public SqliteCommand DeleteRuleKeys { get; }
-
-        public SqliteCommand UpsertKey { get; }
-
-        public SqliteCommand DeleteKey { get; }
+        public SqliteCommand DeleteRuleChunks { get; }
 
         public SqliteCommand UpsertInput { get; }
 
@@ -658,8 +872,7 @@ public sealed class CheckpointStore : IDisposable
 
         public void Dispose()
         {
-            RawUpsertKey.Dispose();
-            RawDeleteKey.Dispose();
+            InsertChunk.Dispose();
             foreach (var command in _all)
             {
                 command.Dispose();

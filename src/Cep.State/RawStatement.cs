@@ -73,6 +73,57 @@ internal sealed class RawStatement : IDisposable
         }
     }
 
+    public void BindInt64(int index, long value) => Check(raw.sqlite3_bind_int64(_statement, index, value));
+
+    /// <summary>Binds a blob; SQLite copies it (SQLITE_TRANSIENT), so the span may be reused after the call.</summary>
+    public void BindBlob(int index, ReadOnlySpan<byte> value) => Check(raw.sqlite3_bind_blob(_statement, index, value));
+
+    /// <summary>Steps a statement that returns no rows, then resets it for the next use.</summary>
+    public void Execute()
+    {
+        try
+        {
+            var rc = raw.sqlite3_step(_statement);
+            if (rc != Done)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _connection.Handle);
+            }
+        }
+        finally
+        {
+            Reset();
+        }
+    }
+
+    /// <summary>Steps to the next row: true on a row, false when done (call <see cref="Reset"/> after).</summary>
+    public bool Step()
+    {
+        const int Row = 100;
+        var rc = raw.sqlite3_step(_statement);
+        if (rc == Row)
+        {
+            return true;
+        }
+
+        if (rc != Done)
+        {
+            SqliteException.ThrowExceptionForRC(rc, _connection.Handle);
+        }
+
+        return false;
+    }
+
+    public long ColumnInt64(int index) => raw.sqlite3_column_int64(_statement, index);
+
+    /// <summary>The column's bytes, valid until the next step or reset.</summary>
+    public ReadOnlySpan<byte> ColumnBlob(int index) => raw.sqlite3_column_blob(_statement, index);
+
+    public void Reset()
+    {
+        raw.sqlite3_reset(_statement);
+        raw.sqlite3_clear_bindings(_statement);
+    }
+
     public void Dispose() => _statement.Dispose();
 
     private void Check(int rc) => SqliteException.ThrowExceptionForRC(rc, _connection.Handle);

@@ -27,6 +27,10 @@ public sealed record StoreOptions
     /// <summary>Caps the file's size in pages; lets tests provoke a full disk (SQLITE_FULL) without filling one.</summary>
     internal long? MaxPageCount { get; init; }
 
+    /// <summary>Records beyond twice the live keys a rule's log may hold before it is compacted; tests lower it
+    /// to compact at every checkpoint.</summary>
+    internal long CompactionSlack { get; init; } = 4096;
+
     public static StoreOptions Default { get; } = new();
 
     public static StateSync ParseSync(string text) => text.Trim().ToLowerInvariant() switch

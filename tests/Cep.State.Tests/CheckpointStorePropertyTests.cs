@@ -69,7 +69,7 @@ public sealed class CheckpointStorePropertyTests
             using var reopened = CheckpointStore.Open(path);
             var actual = new List<(string, string)>();
             reopened.ReadKeys(reopened.Load()!.Rules["r"], (k, s) => actual.Add((Convert.ToHexString(k.Span), string.Join(",", s.ToArray()))));
-            return actual.SequenceEqual(committed.Select(kv => (kv.Key, kv.Value)));
+            return actual.Order().SequenceEqual(committed.Select(kv => (kv.Key, kv.Value)));
         }).QuickCheckThrowOnFailure();
     }
 
@@ -135,7 +135,12 @@ public sealed class CheckpointStorePropertyTests
         foreach (var rule in saved.Rules.Values.OrderBy(r => r.Name, StringComparer.Ordinal))
         {
             text.Append($"rule {rule.Name} {rule.Fingerprint} {rule.Structure} {Convert.ToHexString(rule.Global.Span)} {rule.KeyCount}\n");
-            store.ReadKeys(rule, (k, s) => text.Append($"  {Convert.ToHexString(k.Span)}={Convert.ToHexString(s.Span)}\n"));
+            var keys = new List<string>();
+            store.ReadKeys(rule, (k, s) => keys.Add($"  {Convert.ToHexString(k.Span)}={Convert.ToHexString(s.Span)}\n"));
+            foreach (var key in keys.Order(StringComparer.Ordinal))
+            {
+                text.Append(key);
+            }
         }
 
         foreach (var input in saved.Inputs.Values.OrderBy(i => i.Name, StringComparer.Ordinal))

@@ -129,13 +129,13 @@ public sealed class CheckpointStoreTests : IDisposable
             batch.Commit(1);
         }
 
-        var pages = new FileInfo(StatePath).Length / 4096;
+        var pages = new FileInfo(StatePath).Length / CheckpointStore.NewFilePageSize;
         using (var store = CheckpointStore.Open(StatePath, new StoreOptions { MaxPageCount = pages + 2 }))
         {
             var big = store.BeginCheckpoint();
             for (var i = 0; i < 200; i++)
             {
-                big.PutKey("r", Bytes($"key-{i}"), new byte[1000]);
+                big.PutKey("r", Bytes($"key-{i}"), Enumerable.Repeat((byte)i, 1000).ToArray());
             }
 
             var error = Assert.Throws<StateException>(() => big.Commit(2));
@@ -298,7 +298,9 @@ public sealed class CheckpointStoreTests : IDisposable
     {
         var all = new List<(string, string)>();
         store.ReadKeys(rule, (key, state) => all.Add((Encoding.UTF8.GetString(key.Span), string.Join(",", state.ToArray()))));
-        return all;
+
+        // The key log hands keys out in storage order, not key order.
+        return all.OrderBy(entry => entry.Item1, StringComparer.Ordinal).ToList();
     }
 
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Cep.Rules;
 using Cep.Rules.Events;
+using Cep.Runtime;
 using Cep.Runner.Engine;
 using Cep.Runner.Inputs;
 using Cep.State;
@@ -25,6 +26,9 @@ internal sealed class RunCheckpointer : IDisposable
     private readonly RuleChangePlan? _plan;
     private readonly Dictionary<string, (string Fingerprint, string Structure)> _identity = new(StringComparer.Ordinal);
     private readonly SnapshotWriter _writer = new();
+    private readonly SnapshotWriter _commitWriter = new();
+    private readonly SnapshotScratch<JsonEvent> _commitScratch = new();
+    private byte[] _keyBytes = new byte[256];
     private readonly Func<long> _wallMs;
     private readonly List<string> _pendingDrops = [];
     private JsonEventCodec? _codec;
@@ -54,7 +58,8 @@ internal sealed class RunCheckpointer : IDisposable
     /// <summary>Checkpoints committed by this run (final included).</summary>
     public int Checkpoints { get; private set; }
 
-    /// <summary>Longest time the event loop spent copying state for one checkpoint.</summary>
+    /// <summary>Longest time the event loop stopped for one interval checkpoint: capturing state, flushing outputs
+    /// to the OS, handing the commit to the background task (the final checkpoint's wait is not counted).</summary>
     public TimeSpan LongestPause { get; private set; }
 
     public CheckpointStore Store => _store;
@@ -215,7 +220,10 @@ internal sealed class RunCheckpointer : IDisposable
             try
             {
                 op.ReadGlobal(new SnapshotReader(rule.Global), _codec);
+                // Keys come newest chunk first, each once; timers are registered together at the end.
+                op.BeginBulkRestore((int)Math.Min(rule.KeyCount, 1 << 26));
                 _store.ReadKeys(rule, (key, state) => op.ReadKey(Encoding.UTF8.GetString(key.Span), new SnapshotReader(state), _codec));
+                op.EndBulkRestore();
             }
             catch (Exception e) when (e is InvalidDataException or ArgumentOutOfRangeException or IndexOutOfRangeException or EndOfStreamException)
             {
@@ -266,6 +274,9 @@ internal sealed class RunCheckpointer : IDisposable
     public void Checkpoint(RunEngine engine, bool final)
     {
         ArgumentNullException.ThrowIfNull(engine);
+
+        // Everything from here to the hand-off is time the loop does not process events.
+        var pause = Stopwatch.StartNew();
         if (_inFlight is { } previous)
         {
             if (!previous.IsCompleted && !final)
@@ -277,7 +288,6 @@ internal sealed class RunCheckpointer : IDisposable
             Observe(previous);
         }
 
-        var pause = Stopwatch.StartNew();
         var codec = _codec ?? throw new InvalidOperationException("Restore must run before checkpoints");
         var batch = _store.BeginCheckpoint();
         foreach (var name in _pendingDrops)
@@ -285,6 +295,9 @@ internal sealed class RunCheckpointer : IDisposable
             batch.DropRule(name);
         }
 
+        // The loop only captures: rule globals are small and written now; changed keys are shallow copies of
+        // their runs (nodes and events are immutable), serialized by the commit task.
+        var captures = new List<(string Rule, KeyStateCapture<JsonEvent, string> Keys, long KeyCount)>();
         foreach (var runtime in engine.Rules)
         {
             var name = runtime.Rule.Name;
@@ -293,21 +306,7 @@ internal sealed class RunCheckpointer : IDisposable
             _writer.Clear();
             op.WriteGlobal(_writer, codec);
             batch.SetRule(name, fingerprint, structure, _writer.WrittenSpan);
-            foreach (var key in op.ChangedKeys)
-            {
-                _writer.Clear();
-                var keyBytes = Encoding.UTF8.GetBytes(key);
-                if (op.WriteKey(key, _writer, codec))
-                {
-                    batch.PutKeyOwned(name, keyBytes, _writer.WrittenSpan);
-                }
-                else
-                {
-                    batch.DeleteKeyOwned(name, keyBytes);
-                }
-            }
-
-            op.ClearChanged();
+            captures.Add((name, op.CaptureChanged(), op.KeyCount));
         }
 
         foreach (var file in engine.Files)
@@ -345,6 +344,7 @@ internal sealed class RunCheckpointer : IDisposable
         var savedAt = _wallMs();
         var commit = () =>
         {
+            Serialize(batch, captures, codec);
             foreach (var path in sync)
             {
                 FlushToDisk(path);
@@ -353,12 +353,6 @@ internal sealed class RunCheckpointer : IDisposable
             batch.Commit(savedAt);
         };
         _pendingDrops.Clear();
-        pause.Stop();
-        if (pause.Elapsed > LongestPause)
-        {
-            LongestPause = pause.Elapsed;
-        }
-
         if (final)
         {
             _inFlight = null;
@@ -376,9 +370,49 @@ internal sealed class RunCheckpointer : IDisposable
         else
         {
             _inFlight = Task.Run(commit);
+            pause.Stop();
+            if (pause.Elapsed > LongestPause)
+            {
+                LongestPause = pause.Elapsed;
+            }
         }
 
         _dueTick = Environment.TickCount64 + _settings.IntervalMs;
+    }
+
+    /// <summary>
+    /// Serializes captured keys into the batch (on the commit task: one at a time, so the scratch is this task's).
+    /// Key bytes are the key's UTF-8 text, encoded into a reused buffer.
+    /// </summary>
+    private void Serialize(CheckpointBatch batch, List<(string Rule, KeyStateCapture<JsonEvent, string> Keys, long KeyCount)> captures, JsonEventCodec codec)
+    {
+        var writer = _commitWriter;
+        var scratch = _commitScratch;
+        foreach (var (rule, keys, keyCount) in captures)
+        {
+            for (var i = 0; i < keys.Count; i++)
+            {
+                var key = keys.KeyAt(i);
+                var length = Encoding.UTF8.GetMaxByteCount(key.Length);
+                if (_keyBytes.Length < length)
+                {
+                    _keyBytes = new byte[Math.Max(length, _keyBytes.Length * 2)];
+                }
+
+                var keyBytes = _keyBytes.AsSpan(0, Encoding.UTF8.GetBytes(key, _keyBytes));
+                writer.Clear();
+                if (keys.Write(i, writer, codec, scratch))
+                {
+                    batch.AppendKey(rule, keyBytes, writer.WrittenSpan);
+                }
+                else
+                {
+                    batch.AppendDeletedKey(rule, keyBytes);
+                }
+            }
+
+            batch.SetKeyCount(rule, keyCount);
+        }
     }
 
     public void Dispose()
