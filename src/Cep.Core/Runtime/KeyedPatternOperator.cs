@@ -17,7 +17,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private readonly IPatternSink<T, TKey> _sink;
     private readonly Dictionary<TKey, KeyRuns<T>> _keys;
     private readonly ConditionEvaluator<T> _evaluator;
-    private readonly PriorityQueue<BufferedEvent, (long Timestamp, long Sequence)> _reorder = new();
+    private readonly ReorderBuffer<BufferedEvent> _reorder = new();
     private readonly TimerQueue<TKey> _timers = new();
     private readonly long[] _inputWatermark;
     private readonly long[] _inputLastArrival;
