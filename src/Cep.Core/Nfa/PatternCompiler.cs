@@ -29,6 +29,9 @@ public sealed class PatternException : Exception
 /// </summary>
 public static class PatternCompiler
 {
+    /// <summary>The most steps a pattern may have.</summary>
+    public const int MaxSteps = ushort.MaxValue;
+
     public static CompiledPattern<T> Compile<T>(PatternSpec<T> spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -43,6 +46,11 @@ public static class PatternCompiler
         if (steps.Count == 0)
         {
             throw new PatternException("A pattern needs at least one step.");
+        }
+        if (steps.Count > MaxSteps)
+        {
+            // A shared-buffer node keeps its step in 16 bits.
+            throw new PatternException($"A pattern has at most {MaxSteps} steps; this one has {steps.Count}.");
         }
         if (steps[0].Contiguity != Contiguity.Begin)
         {
