@@ -629,6 +629,16 @@ public sealed class CheckpointStore : IDisposable
         transaction.Commit();
     }
 
+    /// <summary>Compacts one rule's key log now, whatever its size (benchmarks and tests).</summary>
+    internal void CompactNow(string rule)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Compact(_ruleIds[rule], rule, _checkpointId);
+        }
+    }
+
     /// <summary>Records and distinct generations in the key log (all rules), for tests and diagnostics.</summary>
     internal (long Records, long Generations, long Chunks) LogStats()
     {

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using System.Text;
 using Cep.Nfa;
+using Cep.Rules.Events;
 using Cep.Runtime;
 using Cep.State;
 
@@ -9,42 +11,71 @@ namespace Cep.Benchmarks.State;
 
 /// <summary>
 /// <c>Cep.Benchmarks state [PENDING]</c>: checkpoint and restore of many pending partial matches through the real
-/// store (WAL, synchronous=FULL), the file size per partial match, and the longest event-loop pause of an
-/// interval checkpoint while events keep flowing. Figures go to docs/performance.md.
+/// store (WAL, synchronous=FULL) and the runner's code path: events are parsed JSON (<see cref="JsonEvent"/>), the
+/// codec is the runner's (stream, line, raw bytes; restoring parses them again), keys are canonical JSON text; a
+/// checkpoint captures changed keys on the loop and serializes + commits them on another thread; restore reads
+/// the chunk log into a bulk restore. Reports the full checkpoint, the file size per partial match, the restore
+/// and the longest event-loop pause of interval checkpoints while events keep flowing.
 /// </summary>
 internal static class CheckpointBench
 {
-    private sealed record Order(string Key, bool Pay, long Ts, byte[] Raw);
-
-    private sealed class Codec : ISnapshotCodec<Order, string>
+    /// <summary>The runner's JsonEventCodec (src/Cep.Runner/Checkpointing), which this project cannot reference.</summary>
+    private sealed class Codec(FieldTable fields) : ISnapshotCodec<JsonEvent, string>
     {
-        public void WriteEvent(SnapshotWriter writer, Order @event)
+        private readonly List<(byte[] Utf8, string Name)> _streams = [];
+
+        public void WriteEvent(SnapshotWriter writer, JsonEvent @event)
         {
-            writer.WriteString(@event.Key);
-            writer.WriteBool(@event.Pay);
-            writer.WriteVarInt(@event.Ts);
-            writer.WriteBytes(@event.Raw);
+            writer.WriteString(@event.Stream);
+            writer.WriteVarInt(@event.Line);
+            writer.WriteBytes(@event.Raw.Span);
         }
 
-        public Order ReadEvent(SnapshotReader reader) =>
-            new(reader.ReadString()!, reader.ReadBool(), reader.ReadVarInt(), reader.ReadBytes().ToArray());
+        public JsonEvent ReadEvent(SnapshotReader reader)
+        {
+            var utf8 = reader.ReadStringUtf8() ?? throw new InvalidDataException("event without a stream name");
+            var stream = StreamName(utf8.Span);
+            var line = reader.ReadVarInt();
+            var raw = reader.ReadBytes();
+            if (!JsonEventParser.TryParse(raw, stream, line, fields, out var evt, out var error))
+            {
+                throw new InvalidDataException($"saved event of {stream} line {line} does not parse: {error}");
+            }
+
+            return evt;
+        }
+
+        private string StreamName(ReadOnlySpan<byte> utf8)
+        {
+            foreach (var (bytes, name) in _streams)
+            {
+                if (utf8.SequenceEqual(bytes))
+                {
+                    return name;
+                }
+            }
+
+            var shared = string.Intern(Encoding.UTF8.GetString(utf8));
+            _streams.Add((utf8.ToArray(), shared));
+            return shared;
+        }
 
         public void WriteKey(SnapshotWriter writer, string key) => writer.WriteString(key);
 
-        public string ReadKey(SnapshotReader reader) => reader.ReadString()!;
+        public string ReadKey(SnapshotReader reader) => reader.ReadString() ?? throw new InvalidDataException("null key");
     }
 
-    private sealed class CountingSink : IPatternSink<Order, string>
+    private sealed class CountingSink : IPatternSink<JsonEvent, string>
     {
         public long Records { get; private set; }
 
-        public void OnMatch(in PatternResult<Order, string> match) => Records++;
+        public void OnMatch(in PatternResult<JsonEvent, string> match) => Records++;
 
-        public void OnTimeout(in PatternResult<Order, string> timeout) => Records++;
+        public void OnTimeout(in PatternResult<JsonEvent, string> timeout) => Records++;
 
-        public void OnLate(int input, Order @event, long timestamp) => Records++;
+        public void OnLate(int input, JsonEvent @event, long timestamp) => Records++;
 
-        public void OnConditionError(ConditionError<Order> error) => Records++;
+        public void OnConditionError(ConditionError<JsonEvent> error) => Records++;
     }
 
     public static int Run(string[] args)
@@ -64,33 +95,42 @@ internal static class CheckpointBench
 
     private static int Measure(int pending, string path)
     {
-        var pattern = PatternCompiler.Compile(new PatternSpec<Order>(
+        var fields = new FieldTable();
+        var type = fields.Slot("type");
+        var pattern = PatternCompiler.Compile(new PatternSpec<JsonEvent>(
             [
-                new StepSpec<Order>("create", Contiguity.Begin) { Condition = (e, _) => !e.Pay, ConditionReadsContext = false },
-                new StepSpec<Order>("pay", Contiguity.Relaxed) { Condition = (e, _) => e.Pay, ConditionReadsContext = false },
+                new StepSpec<JsonEvent>("create", Contiguity.Begin) { Condition = (e, _) => e.Get(type).Text == "create", ConditionReadsContext = false },
+                new StepSpec<JsonEvent>("pay", Contiguity.Relaxed) { Condition = (e, _) => e.Get(type).Text == "pay", ConditionReadsContext = false },
             ],
             withinMs: 24L * 3600 * 1000));
-        var codec = new Codec();
+        var codec = new Codec(fields);
         var op = NewOperator(pattern);
 
         // One open order per key, each holding a ~70-byte JSON event as the runner does.
         var feed = Stopwatch.StartNew();
         for (var i = 0; i < pending; i++)
         {
-            op.OnEvent(0, Key(i), Create(i), i, 0);
+            op.OnEvent(0, Key(i), Create(i, fields), i, 0);
         }
 
         feed.Stop();
         Console.WriteLine($"pending partial matches: {pending:N0}, one per key (fed in {feed.Elapsed.TotalMilliseconds:N0} ms)");
 
-        long fileBytes;
         using (var store = CheckpointStore.Open(path))
         {
-            var (copy, commit, keys) = Checkpoint(store, op, codec);
-            Console.WriteLine($"full checkpoint of {keys:N0} keys: copy {copy.TotalMilliseconds:N0} ms + commit {commit.TotalMilliseconds:N0} ms = {(copy + commit).TotalMilliseconds:N0} ms");
+            var capture = Stopwatch.StartNew();
+            var (batch, keys) = Capture(store, op, codec);
+            capture.Stop();
+            var background = Stopwatch.StartNew();
+            var (serialize, commit) = Task.Run(() => SerializeAndCommit(batch, keys, codec)).GetAwaiter().GetResult();
+            background.Stop();
+            Console.WriteLine(
+                $"full checkpoint of {keys.Count:N0} keys: capture on the loop {capture.Elapsed.TotalMilliseconds:N0} ms + in the background "
+                + $"{background.Elapsed.TotalMilliseconds:N0} ms (serialize {serialize.TotalMilliseconds:N0}, commit {commit.TotalMilliseconds:N0}) "
+                + $"= {(capture.Elapsed + background.Elapsed).TotalMilliseconds:N0} ms");
         }
 
-        fileBytes = new FileInfo(path).Length;
+        var fileBytes = new FileInfo(path).Length;
         Console.WriteLine($"state file: {fileBytes / 1024.0 / 1024.0:N1} MiB, {(double)fileBytes / pending:N1} bytes per partial match");
 
         using (var store = CheckpointStore.Open(path))
@@ -98,10 +138,71 @@ internal static class CheckpointBench
             var read = Stopwatch.StartNew();
             var rows = 0;
             store.ReadKeys(store.Load()!.Rules["r"], (_, _) => rows++);
-            Console.WriteLine($"store alone: reading and checking {rows:N0} key rows {read.Elapsed.TotalMilliseconds:N0} ms");
+            Console.WriteLine($"store alone: reading and checking {rows:N0} keys from the chunk log {read.Elapsed.TotalMilliseconds:N0} ms");
         }
 
+        var restored = Restore(path, pattern, codec);
+
+        // Steady state: events keep coming (pays close orders, creates open new ones); a checkpoint is due every
+        // 100 000 events and taken as soon as the previous commit is done (the runner never waits for one).
+        using (var store = CheckpointStore.Open(path))
+        {
+            var longest = TimeSpan.Zero;
+            var changedTotal = 0L;
+            var checkpoints = 0;
+            Task? inFlight = null;
+            var due = false;
+            var random = new Random(7);
+            var events = 1_000_000;
+            var loop = Stopwatch.StartNew();
+            for (var i = 0; i < events; i++)
+            {
+                var n = random.Next(pending);
+                var (key, e) = i % 2 == 0 ? (Key(n), Pay(n, pending + i, fields)) : (Key(pending + i), Create(pending + i, fields));
+                restored.OnEvent(0, key, e, pending + i, 0);
+                due |= i % 100_000 == 99_999;
+                if (due && inFlight is not { IsCompleted: false })
+                {
+                    var pause = Stopwatch.StartNew();
+                    inFlight?.GetAwaiter().GetResult();
+                    var (batch, keys) = Capture(store, restored, codec);
+                    inFlight = Task.Run(() => SerializeAndCommit(batch, keys, codec));
+                    pause.Stop();
+                    longest = pause.Elapsed > longest ? pause.Elapsed : longest;
+                    changedTotal += keys.Count;
+                    checkpoints++;
+                    due = false;
+                }
+            }
+
+            inFlight?.GetAwaiter().GetResult();
+            loop.Stop();
+            var (records, generations, chunks) = store.LogStats();
+            Console.WriteLine(
+                $"steady state: {events:N0} events in {loop.Elapsed.TotalMilliseconds:N0} ms with {checkpoints} checkpoints "
+                + $"({changedTotal / Math.Max(1, checkpoints):N0} changed keys each); longest event-loop pause {longest.TotalMilliseconds:N1} ms; "
+                + $"log: {records:N0} records for {restored.KeyCount:N0} live keys in {chunks} chunks of {generations} generation(s); "
+                + $"file {new FileInfo(path).Length / 1024.0 / 1024.0:N1} MiB");
+
+            // What the commit task does once a log passes twice the live keys: one rewrite of the live records.
+            var compact = Stopwatch.StartNew();
+            store.CompactNow("r");
+            compact.Stop();
+            (records, generations, chunks) = store.LogStats();
+            Console.WriteLine(
+                $"compaction (in the background): {compact.Elapsed.TotalMilliseconds:N0} ms, now {records:N0} records in {chunks} chunks; "
+                + $"file {new FileInfo(path).Length / 1024.0 / 1024.0:N1} MiB (freed pages are reused by the next checkpoints)");
+        }
+
+        return 0;
+    }
+
+    /// <summary>The runner's restore path (RunCheckpointer.Restore): key bytes → string, bulk restore.</summary>
+    private static KeyedPatternOperator<JsonEvent, string> Restore(string path, CompiledPattern<JsonEvent> pattern, Codec codec)
+    {
+        var gcBefore = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration(), Allocated: GC.GetTotalAllocatedBytes());
         var restore = Stopwatch.StartNew();
+        var noGc = Environment.GetEnvironmentVariable("CEP_BENCH_NOGC") is { } size && GC.TryStartNoGCRegion(long.Parse(size, CultureInfo.InvariantCulture) << 20);
         var restored = NewOperator(pattern);
         TimeSpan opened, loaded;
         var restoredKeys = 0;
@@ -112,103 +213,85 @@ internal static class CheckpointBench
             loaded = restore.Elapsed;
             var rule = saved.Rules["r"];
             restored.ReadGlobal(new SnapshotReader(rule.Global), codec);
+            restored.BeginBulkRestore((int)rule.KeyCount);
+            var reader = new SnapshotReader(ReadOnlyMemory<byte>.Empty);
             store.ReadKeys(rule, (key, state) =>
             {
-                restored.ReadKey(Encoding.UTF8.GetString(key.Span), new SnapshotReader(state), codec);
+                reader.Reset(state);
+                restored.ReadKey(Encoding.UTF8.GetString(key.Span), reader, codec);
                 restoredKeys++;
             });
+            restored.EndBulkRestore();
         }
+
+        if (noGc && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
+        {
+            GC.EndNoGCRegion();
+        }
+
 
         restore.Stop();
         Console.WriteLine(
             $"restore: {restore.Elapsed.TotalMilliseconds:N0} ms (open with quick_check {opened.TotalMilliseconds:N0} ms, "
-            + $"load {(loaded - opened).TotalMilliseconds:N0} ms, read and rebuild {restoredKeys:N0} keys {(restore.Elapsed - loaded).TotalMilliseconds:N0} ms)");
-
-        // Steady state: events keep coming (pays close orders, creates open new ones); checkpoints every 100 000
-        // events copy only the changed keys, and the commit runs on another thread as in the runner.
-        using (var store = CheckpointStore.Open(path))
-        {
-            var longest = TimeSpan.Zero;
-            var changedTotal = 0L;
-            var checkpoints = 0;
-            Task? inFlight = null;
-            var random = new Random(7);
-            var events = 1_000_000;
-            var loop = Stopwatch.StartNew();
-            for (var i = 0; i < events; i++)
-            {
-                var n = random.Next(pending);
-                var e = i % 2 == 0 ? Pay(n, pending + i) : Create(pending + i);
-                restored.OnEvent(0, e.Key, e, pending + i, 0);
-                if (i % 100_000 == 99_999)
-                {
-                    inFlight?.Wait();
-                    var pause = Stopwatch.StartNew();
-                    var (batch, keys) = Copy(store, restored, codec);
-                    pause.Stop();
-                    longest = pause.Elapsed > longest ? pause.Elapsed : longest;
-                    changedTotal += keys;
-                    checkpoints++;
-                    inFlight = Task.Run(() => batch.Commit(0));
-                }
-            }
-
-            inFlight?.Wait();
-            loop.Stop();
-            Console.WriteLine(
-                $"steady state: {events:N0} events in {loop.Elapsed.TotalMilliseconds:N0} ms with {checkpoints} checkpoints "
-                + $"({changedTotal / checkpoints:N0} changed keys each); longest event-loop pause {longest.TotalMilliseconds:N1} ms");
-        }
-
-        return 0;
+            + $"load {(loaded - opened).TotalMilliseconds:N0} ms, read and rebuild {restoredKeys:N0} keys {(restore.Elapsed - loaded).TotalMilliseconds:N0} ms; "
+            + $"GC: {GC.CollectionCount(0) - gcBefore.Gen0}/{GC.CollectionCount(1) - gcBefore.Gen1}/{GC.CollectionCount(2) - gcBefore.Gen2} collections (gen0/1/2), "
+            + $"{(GC.GetTotalPauseDuration() - gcBefore.Pause).TotalMilliseconds:N0} ms paused, {(GC.GetTotalAllocatedBytes() - gcBefore.Allocated) / 1024.0 / 1024.0:N0} MiB allocated; "
+            + $"{GCSettings.LatencyMode})");
+        return restored;
     }
 
-    private static KeyedPatternOperator<Order, string> NewOperator(CompiledPattern<Order> pattern) =>
+    private static KeyedPatternOperator<JsonEvent, string> NewOperator(CompiledPattern<JsonEvent> pattern) =>
         new(pattern, new OperatorOptions { TimeMode = TimeMode.EventTime }, new CountingSink(), StringComparer.Ordinal, trackChanges: true);
 
-    private static (TimeSpan Copy, TimeSpan Commit, int Keys) Checkpoint(CheckpointStore store, KeyedPatternOperator<Order, string> op, Codec codec)
-    {
-        var copy = Stopwatch.StartNew();
-        var (batch, keys) = Copy(store, op, codec);
-        copy.Stop();
-        var commit = Stopwatch.StartNew();
-        batch.Commit(0);
-        commit.Stop();
-        return (copy.Elapsed, commit.Elapsed, keys);
-    }
-
-    private static (CheckpointBatch Batch, int Keys) Copy(CheckpointStore store, KeyedPatternOperator<Order, string> op, Codec codec)
+    /// <summary>What the runner does on the loop: the rule's global blob, and a capture of the changed keys.</summary>
+    private static (CheckpointBatch Batch, KeyStateCapture<JsonEvent, string> Keys) Capture(CheckpointStore store, KeyedPatternOperator<JsonEvent, string> op, Codec codec)
     {
         var batch = store.BeginCheckpoint();
         var writer = new SnapshotWriter();
         op.WriteGlobal(writer, codec);
         batch.SetRule("r", "fp", "create: Begin\npay: Relaxed", writer.WrittenSpan);
-        var keys = 0;
-        foreach (var key in op.ChangedKeys)
+        batch.SetKeyCount("r", op.KeyCount);
+        return (batch, op.CaptureChanged());
+    }
+
+    /// <summary>What the runner's commit task does: serialize the captured keys, then commit.</summary>
+    private static (TimeSpan Serialize, TimeSpan Commit) SerializeAndCommit(CheckpointBatch batch, KeyStateCapture<JsonEvent, string> keys, Codec codec)
+    {
+        var serialize = Stopwatch.StartNew();
+        var writer = new SnapshotWriter();
+        var scratch = new SnapshotScratch<JsonEvent>();
+        var keyBytes = new byte[256];
+        for (var i = 0; i < keys.Count; i++)
         {
+            var key = keys.KeyAt(i);
+            var length = Encoding.UTF8.GetBytes(key, keyBytes);
             writer.Clear();
-            var keyBytes = Encoding.UTF8.GetBytes(key);
-            if (op.WriteKey(key, writer, codec))
+            if (keys.Write(i, writer, codec, scratch))
             {
-                batch.PutKey("r", keyBytes, writer.WrittenSpan);
+                batch.AppendKey("r", keyBytes.AsSpan(0, length), writer.WrittenSpan);
             }
             else
             {
-                batch.DeleteKey("r", keyBytes);
+                batch.AppendDeletedKey("r", keyBytes.AsSpan(0, length));
             }
-
-            keys++;
         }
 
-        op.ClearChanged();
-        return (batch, keys);
+        serialize.Stop();
+        var commit = Stopwatch.StartNew();
+        batch.Commit(0);
+        return (serialize.Elapsed, commit.Elapsed);
     }
 
     private static string Key(int i) => "\"o" + i.ToString(CultureInfo.InvariantCulture) + "\"";
 
-    private static Order Create(int i) =>
-        new(Key(i), false, i, Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{{\"type\":\"create\",\"orderId\":\"o{i}\",\"customer\":\"c{i % 97}\",\"amount\":{i % 500},\"ts\":{i}}}")));
+    private static JsonEvent Create(int i, FieldTable fields) =>
+        Parse(string.Create(CultureInfo.InvariantCulture, $"{{\"type\":\"create\",\"orderId\":\"o{i}\",\"customer\":\"c{i % 97}\",\"amount\":{i % 500},\"ts\":{i}}}"), i, fields);
 
-    private static Order Pay(int i, long ts) =>
-        new(Key(i), true, ts, Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{{\"type\":\"pay\",\"orderId\":\"o{i}\",\"ts\":{ts}}}")));
+    private static JsonEvent Pay(int i, long ts, FieldTable fields) =>
+        Parse(string.Create(CultureInfo.InvariantCulture, $"{{\"type\":\"pay\",\"orderId\":\"o{i}\",\"ts\":{ts}}}"), ts, fields);
+
+    private static JsonEvent Parse(string line, long number, FieldTable fields) =>
+        JsonEventParser.TryParse(Encoding.UTF8.GetBytes(line), "orders", number, fields, out var evt, out var error)
+            ? evt
+            : throw new InvalidOperationException(error);
 }

@@ -78,10 +78,18 @@ public sealed class SnapshotWriter
 /// <summary>Reads what <see cref="SnapshotWriter"/> wrote; throws <see cref="InvalidDataException"/> on truncated or bad input.</summary>
 public sealed class SnapshotReader
 {
-    private readonly ReadOnlyMemory<byte> _data;
+    private ReadOnlyMemory<byte> _data;
     private int _position;
 
     public SnapshotReader(ReadOnlyMemory<byte> data) => _data = data;
+
+    /// <summary>Starts reading <paramref name="data"/> from its beginning: one reader serves a restore of a million
+    /// keys without an object per key.</summary>
+    public void Reset(ReadOnlyMemory<byte> data)
+    {
+        _data = data;
+        _position = 0;
+    }
 
     public bool AtEnd => _position >= _data.Length;
 
@@ -145,6 +153,25 @@ public sealed class SnapshotReader
         var count = ReadCount(_data.Length - _position);
         var memory = _data.Slice(_position, count);
         _position += count;
+        return memory;
+    }
+
+    /// <summary>What <see cref="SnapshotWriter.WriteString"/> wrote, as UTF-8 bytes without decoding them (null for
+    /// a null string): lets a codec map repeated strings to one instance without allocating.</summary>
+    public ReadOnlyMemory<byte>? ReadStringUtf8()
+    {
+        var n = ReadVarUInt();
+        if (n == 0)
+        {
+            return null;
+        }
+        if (n - 1 > (ulong)(_data.Length - _position))
+        {
+            throw new InvalidDataException("Snapshot is truncated.");
+        }
+        var length = (int)(n - 1);
+        var memory = _data.Slice(_position, length);
+        _position += length;
         return memory;
     }
 

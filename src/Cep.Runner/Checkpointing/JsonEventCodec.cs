@@ -1,3 +1,4 @@
+using System.Text;
 using Cep.Rules.Events;
 using Cep.State;
 
@@ -11,7 +12,10 @@ namespace Cep.Runner.Checkpointing;
 internal sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
 {
     private readonly FieldTable _fields;
-    private readonly Dictionary<string, string> _streams = new(StringComparer.Ordinal);
+
+    // Stream names seen while restoring, as UTF-8 and as the one string instance their events share. A run has a
+    // handful of streams, so a linear scan beats hashing, and no string is decoded per event.
+    private readonly List<(byte[] Utf8, string Name)> _streams = [];
 
     public JsonEventCodec(FieldTable fields)
     {
@@ -25,24 +29,36 @@ internal sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
         writer.WriteBytes(@event.Raw.Span);
     }
 
+    /// <summary>Reading is single-threaded (restore); writing (<see cref="WriteEvent"/>, <see cref="WriteKey"/>) touches
+    /// nothing but the writer and the immutable event, so checkpoint tasks may call it beside the event loop.</summary>
     public JsonEvent ReadEvent(SnapshotReader reader)
     {
-        var stream = reader.ReadString() ?? throw new InvalidDataException("event without a stream name");
-        if (!_streams.TryGetValue(stream, out var shared))
-        {
-            // Events of one stream share one string instance, as when they are read.
-            shared = string.Intern(stream);
-            _streams[stream] = shared;
-        }
-
+        var utf8 = reader.ReadStringUtf8() ?? throw new InvalidDataException("event without a stream name");
+        var stream = StreamName(utf8.Span);
         var line = reader.ReadVarInt();
         var raw = reader.ReadBytes();
-        if (!JsonEventParser.TryParse(raw, shared, line, _fields, out var evt, out var error))
+        if (!JsonEventParser.TryParse(raw, stream, line, _fields, out var evt, out var error))
         {
             throw new InvalidDataException($"saved event of {stream} line {line} does not parse: {error}");
         }
 
         return evt;
+    }
+
+    private string StreamName(ReadOnlySpan<byte> utf8)
+    {
+        foreach (var (bytes, name) in _streams)
+        {
+            if (utf8.SequenceEqual(bytes))
+            {
+                return name;
+            }
+        }
+
+        // Events of one stream share one string instance, as when they are read.
+        var shared = string.Intern(Encoding.UTF8.GetString(utf8));
+        _streams.Add((utf8.ToArray(), shared));
+        return shared;
     }
 
     public void WriteKey(SnapshotWriter writer, string key) => writer.WriteString(key);

@@ -222,7 +222,12 @@ internal sealed class RunCheckpointer : IDisposable
                 op.ReadGlobal(new SnapshotReader(rule.Global), _codec);
                 // Keys come newest chunk first, each once; timers are registered together at the end.
                 op.BeginBulkRestore((int)Math.Min(rule.KeyCount, 1 << 26));
-                _store.ReadKeys(rule, (key, state) => op.ReadKey(Encoding.UTF8.GetString(key.Span), new SnapshotReader(state), _codec));
+                var reader = new SnapshotReader(ReadOnlyMemory<byte>.Empty);
+                _store.ReadKeys(rule, (key, state) =>
+                {
+                    reader.Reset(state);
+                    op.ReadKey(Encoding.UTF8.GetString(key.Span), reader, _codec);
+                });
                 op.EndBulkRestore();
             }
             catch (Exception e) when (e is InvalidDataException or ArgumentOutOfRangeException or IndexOutOfRangeException or EndOfStreamException)
