@@ -8,20 +8,45 @@ namespace Cep.Rules.Events;
 /// paths, parsed once when the event was read. Immutable.
 /// </summary>
 /// <remarks>
+/// The first <see cref="InlineSlots"/> values live in the event object itself, the rest in an array: a rule
+/// typically reads a type, a time and a key, so an event the engine keeps is one object fewer for the garbage
+/// collector to trace and copy than with every value in an array.
 /// A plain-ASCII string in a field that only keys read stays undecoded (see <see cref="FieldTable"/>): the key
 /// is cut from the raw bytes, so such an event holds one string less. <see cref="Get"/> decodes it on demand.
 /// </remarks>
 public sealed class JsonEvent
 {
-    private readonly byte[] _raw;
-    private readonly JsonValue[] _values;
+    internal const int InlineSlots = 3;
 
-    internal JsonEvent(string stream, long line, byte[] raw, JsonValue[] values)
+    private readonly byte[] _raw;
+    private readonly JsonValue _v0;
+    private readonly JsonValue _v1;
+    private readonly JsonValue _v2;
+    private readonly JsonValue[]? _more;
+
+    /// <param name="values">The slot values; copied, so the caller may reuse the storage.</param>
+    internal JsonEvent(string stream, long line, byte[] raw, ReadOnlySpan<JsonValue> values)
     {
         Stream = stream;
         Line = line;
         _raw = raw;
-        _values = values;
+        switch (values.Length)
+        {
+            case > InlineSlots:
+                _more = values[InlineSlots..].ToArray();
+                goto case 3;
+            case 3:
+                _v2 = values[2];
+                goto case 2;
+            case 2:
+                _v1 = values[1];
+                goto case 1;
+            case 1:
+                _v0 = values[0];
+                break;
+            default:
+                break;
+        }
     }
 
     /// <summary>The name of the input the event came from.</summary>
@@ -36,11 +61,7 @@ public sealed class JsonEvent
     /// <summary>The value at a registered path; missing when the path is absent or goes through a non-object.</summary>
     public JsonValue Get(int slot)
     {
-        if ((uint)slot >= (uint)_values.Length)
-        {
-            return default;
-        }
-        var value = _values[slot];
+        var value = Slot(slot);
         return value.IsUndecoded ? JsonValue.From(Encoding.ASCII.GetString(_raw, value.UndecodedOffset, value.UndecodedLength)) : value;
     }
 
@@ -50,12 +71,21 @@ public sealed class JsonEvent
     /// </summary>
     internal string CanonicalText(int slot)
     {
-        if ((uint)slot < (uint)_values.Length && _values[slot] is { IsUndecoded: true } value)
+        if (Slot(slot) is { IsUndecoded: true } value)
         {
             return Encoding.ASCII.GetString(_raw, value.UndecodedOffset - 1, value.UndecodedLength + 2);
         }
         return KeySelectors.Canonical(Get(slot));
     }
+
+    /// <summary>The stored value of a slot (an undecoded string as it is); missing for an unknown slot.</summary>
+    private JsonValue Slot(int slot) => slot switch
+    {
+        0 => _v0,
+        1 => _v1,
+        2 => _v2,
+        _ => _more is { } more && (uint)(slot - InlineSlots) < (uint)more.Length ? more[slot - InlineSlots] : default,
+    };
 
     public override string ToString() => Encoding.UTF8.GetString(_raw);
 }

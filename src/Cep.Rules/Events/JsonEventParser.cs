@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
@@ -47,10 +48,12 @@ public static class JsonEventParser
             return false;
         }
         var root = fields.Root;
-        var values = root.SlotCount == 0 ? [] : new JsonValue[root.SlotCount];
+        // The values go to the event's own fields: parse them into the stack when they fit.
+        var buffer = default(SlotBuffer);
+        var values = root.SlotCount <= SlotBuffer.Length ? ((Span<JsonValue>)buffer)[..root.SlotCount] : new JsonValue[root.SlotCount];
         if (!TryScan(bytes, root, values))
         {
-            Array.Clear(values);
+            values.Clear();
             if (!TryRead(bytes, root, values, out error))
             {
                 return false;
@@ -61,15 +64,23 @@ public static class JsonEventParser
         return true;
     }
 
+    [InlineArray(Length)]
+    private struct SlotBuffer
+    {
+        public const int Length = 8;
+
+        private JsonValue _first;
+    }
+
     /// <summary>The scanner alone over a trimmed object: false when it leaves the line to the reader.</summary>
-    internal static bool TryScan(ReadOnlySpan<byte> bytes, PathNode root, JsonValue[] values)
+    internal static bool TryScan(ReadOnlySpan<byte> bytes, PathNode root, Span<JsonValue> values)
     {
         var pos = 0;
         return FastObject(bytes, ref pos, root, values, 0) && pos == bytes.Length;
     }
 
     /// <summary>The reader alone over a trimmed object (what the scanner is checked against).</summary>
-    internal static bool TryRead(ReadOnlySpan<byte> bytes, PathNode root, JsonValue[] values, [NotNullWhen(false)] out string? error)
+    internal static bool TryRead(ReadOnlySpan<byte> bytes, PathNode root, Span<JsonValue> values, [NotNullWhen(false)] out string? error)
     {
         try
         {
@@ -126,7 +137,7 @@ public static class JsonEventParser
     private static bool IsWhitespace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
 
     /// <summary>Reads the members of the object whose StartObject the reader is on, up to its EndObject.</summary>
-    private static void ReadObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> bytes, PathNode node, JsonValue[] values)
+    private static void ReadObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> bytes, PathNode node, Span<JsonValue> values)
     {
         var children = node.Children;
         while (reader.Read())
@@ -182,7 +193,7 @@ public static class JsonEventParser
         return null;
     }
 
-    private static void ReadValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> bytes, PathNode node, JsonValue[] values)
+    private static void ReadValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> bytes, PathNode node, Span<JsonValue> values)
     {
         var slot = node.Slot;
         switch (reader.TokenType)
@@ -276,7 +287,7 @@ public static class JsonEventParser
     /// go to the reader (not valid JSON, or valid in a way the scanner leaves to the reader). A null
     /// <paramref name="node"/> reads nothing into slots (an unregistered member's value, only checked).
     /// </summary>
-    private static bool FastObject(ReadOnlySpan<byte> bytes, ref int pos, PathNode? node, JsonValue[] values, int depth)
+    private static bool FastObject(ReadOnlySpan<byte> bytes, ref int pos, PathNode? node, Span<JsonValue> values, int depth)
     {
         pos++;
         if (!SkipWhitespace(bytes, ref pos))
@@ -337,7 +348,7 @@ public static class JsonEventParser
         }
     }
 
-    private static bool FastArray(ReadOnlySpan<byte> bytes, ref int pos, JsonValue[] values, int depth)
+    private static bool FastArray(ReadOnlySpan<byte> bytes, ref int pos, Span<JsonValue> values, int depth)
     {
         pos++;
         if (!SkipWhitespace(bytes, ref pos))
@@ -368,7 +379,7 @@ public static class JsonEventParser
     }
 
     /// <summary>A value at <paramref name="pos"/> (not whitespace), stored in <paramref name="node"/>'s slot if it has one.</summary>
-    private static bool FastValue(ReadOnlySpan<byte> bytes, ref int pos, PathNode? node, JsonValue[] values, int depth)
+    private static bool FastValue(ReadOnlySpan<byte> bytes, ref int pos, PathNode? node, Span<JsonValue> values, int depth)
     {
         var slot = node?.Slot ?? -1;
         var start = pos;
@@ -417,7 +428,7 @@ public static class JsonEventParser
         }
     }
 
-    private static bool Literal(ReadOnlySpan<byte> bytes, ref int pos, ReadOnlySpan<byte> literal, int slot, JsonValue[] values, JsonValue value)
+    private static bool Literal(ReadOnlySpan<byte> bytes, ref int pos, ReadOnlySpan<byte> literal, int slot, Span<JsonValue> values, JsonValue value)
     {
         if (!bytes[pos..].StartsWith(literal))
         {
@@ -454,7 +465,7 @@ public static class JsonEventParser
     }
 
     /// <summary>A JSON number (RFC 8259 grammar); integers of up to 15 digits are converted without the general parser.</summary>
-    private static bool FastNumber(ReadOnlySpan<byte> bytes, ref int pos, int slot, JsonValue[] values)
+    private static bool FastNumber(ReadOnlySpan<byte> bytes, ref int pos, int slot, Span<JsonValue> values)
     {
         var start = pos;
         var negative = bytes[pos] == (byte)'-';

@@ -35,6 +35,25 @@ public sealed class JsonEventParserTests
     }
 
     [Fact]
+    public void TryParse_ManySlotsOverSeveralLines_EachEventKeepsItsOwnValues()
+    {
+        var fields = new FieldTable();
+        var slots = Enumerable.Range(0, 12).Select(i => fields.Slot("f" + i)).ToArray();
+        string Line(int n) => "{" + string.Join(",", slots.Select(s => $"\"f{s}\":{n * 100 + s}")) + "}";
+
+        var first = Parse(Line(1), fields);
+        var second = Parse(Line(2), fields);
+
+        foreach (var slot in slots)
+        {
+            Assert.Equal(100 + slot, first.Get(slot).Number);
+            Assert.Equal(200 + slot, second.Get(slot).Number);
+        }
+        Assert.Equal(JsonKind.Missing, first.Get(12).Kind);
+        Assert.Equal(JsonKind.Missing, first.Get(-1).Kind);
+    }
+
+    [Fact]
     public void TryParse_NestedPath_ReadsThroughObjects()
     {
         var fields = new FieldTable();
