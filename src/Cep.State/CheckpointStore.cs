@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Data.Sqlite;
 
@@ -273,15 +275,92 @@ public sealed class CheckpointStore : IDisposable
     /// </summary>
     public void ReadKeys(SavedRule rule, Action<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>> visit)
     {
-        ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(visit);
+        ReadKeysPipelined(rule, static (buffer, key) => buffer.AsMemory(key), visit);
+    }
+
+    /// <summary>
+    /// As <see cref="ReadKeys(SavedRule, Action{ReadOnlyMemory{byte}, ReadOnlyMemory{byte}})"/>, with each key
+    /// decoded by <paramref name="keyOf"/> on the reading thread: chunks are read, checked and split into keys on
+    /// a second thread while <paramref name="visit"/> rebuilds state on the caller's. <paramref name="keyOf"/> must
+    /// be safe to call from another thread (a pure function of the bytes).
+    /// </summary>
+    public void ReadKeys<TKey>(SavedRule rule, KeyDecoder<TKey> keyOf, Action<TKey, ReadOnlyMemory<byte>> visit)
+    {
+        ArgumentNullException.ThrowIfNull(keyOf);
+        ArgumentNullException.ThrowIfNull(visit);
+        ReadKeysPipelined(rule, (buffer, key) => keyOf(buffer.AsSpan(key)), visit);
+    }
+
+    private void ReadKeysPipelined<TKey>(SavedRule rule, Func<byte[], Range, TKey> keyOf, Action<TKey, ReadOnlyMemory<byte>> visit)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             try
             {
                 using var transaction = _connection.BeginTransaction(deferred: true);
-                ScanLive(rule.Id, rule.Name, visit);
+
+                // The connection is used by the reading task only while this thread waits on the queue or visits
+                // keys; it is never used by both at once, and the task has ended before this method returns.
+                using var queue = new BlockingCollection<(byte[] Buffer, TKey[] Keys, Range[] Payloads)>(boundedCapacity: 4);
+                using var cancel = new CancellationTokenSource();
+                var reader = Task.Run(() =>
+                {
+                    try
+                    {
+                        ScanChunks(rule.Id, rule.Name, ownBuffers: true, (buffer, entries) =>
+                        {
+                            var keys = new TKey[entries.Count];
+                            var payloads = new Range[entries.Count];
+                            for (var i = 0; i < entries.Count; i++)
+                            {
+                                keys[i] = keyOf(buffer, entries[i].Key);
+                                payloads[i] = entries[i].Payload;
+                            }
+
+                            queue.Add((buffer, keys, payloads), cancel.Token);
+                        });
+                    }
+                    finally
+                    {
+                        queue.CompleteAdding();
+                    }
+                });
+                try
+                {
+                    foreach (var (buffer, keys, payloads) in queue.GetConsumingEnumerable())
+                    {
+                        try
+                        {
+                            for (var i = 0; i < keys.Length; i++)
+                            {
+                                visit(keys[i], buffer.AsMemory(payloads[i]));
+                            }
+                        }
+                        finally
+                        {
+                            ArrayPool<byte>.Shared.Return(buffer);
+                        }
+                    }
+                }
+                catch
+                {
+                    cancel.Cancel();
+                    try
+                    {
+                        reader.Wait();
+                    }
+                    catch (AggregateException)
+                    {
+                        // The visitor's failure is the one reported; the reader only stopped because of it.
+                    }
+
+                    throw;
+                }
+
+                reader.GetAwaiter().GetResult();
                 transaction.Commit();
             }
             catch (SqliteException e)
@@ -291,12 +370,28 @@ public sealed class CheckpointStore : IDisposable
         }
     }
 
+    /// <summary>Counts (and optionally hands out) a rule's live keys on the calling thread.</summary>
+    private long ScanLive(long ruleId, string ruleName, Action<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>? visit) =>
+        ScanChunks(ruleId, ruleName, ownBuffers: false, (buffer, entries) =>
+        {
+            if (visit is not null)
+            {
+                foreach (var (key, payload) in entries)
+                {
+                    visit(buffer.AsMemory(key), buffer.AsMemory(payload));
+                }
+            }
+        });
+
     /// <summary>
-    /// Reads a rule's chunks newest → oldest and hands out the first record seen per key (a tombstone counts as
-    /// seen and hides older records), so overwritten records are never decoded. Keys are unique within a
-    /// generation, so only keys of generations older ones could repeat are remembered.
+    /// Reads a rule's chunks newest → oldest and keeps the first record seen per key (a tombstone counts as seen
+    /// and hides older records), so overwritten records are never decoded. Keys are unique within a generation, so
+    /// only keys of generations that older ones could repeat are remembered. Each chunk's live records go to
+    /// <paramref name="onChunk"/> as ranges of a buffer holding the chunk's records: with
+    /// <paramref name="ownBuffers"/> a buffer rented for that chunk, which the callee returns to the shared pool;
+    /// otherwise one reused buffer, valid during the call. Returns the number of live keys.
     /// </summary>
-    private long ScanLive(long ruleId, string ruleName, Action<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>? visit)
+    private long ScanChunks(long ruleId, string ruleName, bool ownBuffers, Action<byte[], List<(Range Key, Range Payload)>> onChunk)
     {
         var chunks = new List<(long Generation, int Sequence)>();
         using (var list = new RawStatement(_connection, "SELECT generation, seq FROM cep_chunks WHERE rule = ?1 ORDER BY generation DESC, seq"))
@@ -317,8 +412,8 @@ public sealed class CheckpointStore : IDisposable
 
         var oldest = chunks[^1].Generation;
         var seen = new ByteKeySet();
-        var buffer = _readBuffer;
         long live = 0;
+        var entries = new List<(Range Key, Range Payload)>();
         using var read = new RawStatement(_connection, "SELECT data FROM cep_chunks WHERE rule = ?1 AND generation = ?2 AND seq = ?3");
         foreach (var (generation, sequence) in chunks)
         {
@@ -332,19 +427,31 @@ public sealed class CheckpointStore : IDisposable
             }
 
             var records = KeyLog.Open(read.ColumnBlob(0), ruleId, generation, sequence, what);
-            if (buffer.Length < records.Length)
+            byte[] buffer;
+            if (ownBuffers)
             {
-                buffer = new byte[Math.Max(records.Length, KeyLog.ChunkTarget + 4096)];
-                _readBuffer = buffer;
+                buffer = ArrayPool<byte>.Shared.Rent(records.Length);
+                entries = [];
+            }
+            else
+            {
+                if (_readBuffer.Length < records.Length)
+                {
+                    _readBuffer = new byte[Math.Max(records.Length, KeyLog.ChunkTarget + 4096)];
+                }
+
+                buffer = _readBuffer;
+                entries.Clear();
             }
 
             records.CopyTo(buffer);
+            var length = records.Length;
             read.Reset();
             var position = 0;
             var remember = generation != oldest;
             try
             {
-                while (KeyLog.TryRead(buffer.AsSpan(0, records.Length), ref position, out var key, out var payload))
+                while (KeyLog.TryRead(buffer.AsSpan(0, length), ref position, out var key, out var payload))
                 {
                     var keySpan = buffer.AsSpan(key);
                     if (remember ? !seen.Add(keySpan) : seen.Count > 0 && seen.Contains(keySpan))
@@ -354,15 +461,22 @@ public sealed class CheckpointStore : IDisposable
 
                     if (payload is { } state)
                     {
-                        live++;
-                        visit?.Invoke(buffer.AsMemory(key), buffer.AsMemory(state));
+                        entries.Add((key, state));
                     }
                 }
             }
             catch (InvalidDataException e)
             {
+                if (ownBuffers)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+
                 throw new StateException(StateErrorKind.Corrupt, $"{what} is damaged: {e.Message}", e);
             }
+
+            live += entries.Count;
+            onChunk(buffer, entries);
         }
 
         return live;

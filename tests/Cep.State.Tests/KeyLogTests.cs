@@ -163,6 +163,59 @@ public sealed class KeyLogTests : IDisposable
     }
 
     [Fact]
+    public void ReadKeys_DecoderOnReadingThread_EveryKeyOnceAcrossChunks()
+    {
+        WriteKeys(30_000);
+        using var store = CheckpointStore.Open(StatePath);
+        var rule = store.Load()!.Rules["r"];
+        var caller = Environment.CurrentManagedThreadId;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        store.ReadKeys(rule, key => Encoding.UTF8.GetString(key), (key, state) =>
+        {
+            Assert.Equal(caller, Environment.CurrentManagedThreadId);
+            Assert.True(seen.Add(key), $"{key} handed out twice");
+            Assert.Equal(100, state.Length);
+        });
+        Assert.Equal(30_000, seen.Count);
+    }
+
+    [Fact]
+    public void ReadKeys_VisitorThrowsMidway_ExceptionPropagatesAndStoreStaysUsable()
+    {
+        WriteKeys(30_000);
+        using var store = CheckpointStore.Open(StatePath);
+        var rule = store.Load()!.Rules["r"];
+        var visited = 0;
+        var error = Assert.Throws<InvalidDataException>(() => store.ReadKeys(rule, key => key.Length, (_, _) =>
+        {
+            if (++visited == 12_000)
+            {
+                throw new InvalidDataException("bad payload");
+            }
+        }));
+        Assert.Equal("bad payload", error.Message);
+
+        var batch = store.BeginCheckpoint();
+        batch.AppendKey("r", Bytes("extra"), [1]);
+        batch.SetKeyCount("r", 30_001);
+        Assert.Equal(2, batch.Commit(1));
+        var count = 0;
+        store.ReadKeys(store.Load()!.Rules["r"], (_, _) => count++);
+        Assert.Equal(30_001, count);
+    }
+
+    [Fact]
+    public void ReadKeys_DamagedLaterChunk_Throws()
+    {
+        WriteKeys(30_000);
+        Execute("UPDATE cep_chunks SET data = substr(data, 1, 100) || x'00' || substr(data, 102) WHERE seq = 2");
+        using var store = CheckpointStore.Open(StatePath);
+        var error = Assert.Throws<StateException>(() => store.ReadKeys(store.Load()!.Rules["r"], key => key.Length, (_, _) => { }));
+        Assert.Equal(StateErrorKind.Corrupt, error.Kind);
+        Assert.Contains("key chunk 1/2 of rule 'r'", error.Message);
+    }
+
+    [Fact]
     public void ReadKeys_ChunkMovedToAnotherGeneration_RefusedWithBadChecksum()
     {
         using (var store = CheckpointStore.Open(StatePath))
@@ -263,6 +316,20 @@ public sealed class KeyLogTests : IDisposable
         second.AppendKey("r", Bytes("c"), [2]);
         second.Commit(2);
         Assert.Equal(2, store.Load()!.Rules["r"].KeyCount);
+    }
+
+    private void WriteKeys(int count)
+    {
+        using var store = CheckpointStore.Open(StatePath);
+        var batch = store.BeginCheckpoint();
+        batch.SetRule("r", "fp", "s", []);
+        for (var i = 0; i < count; i++)
+        {
+            batch.AppendKey("r", Bytes($"key-{i:D6}"), Enumerable.Repeat((byte)i, 100).ToArray());
+        }
+
+        batch.SetKeyCount("r", count);
+        batch.Commit(1);
     }
 
     /// <summary>A schema-1 state file as the previous build wrote it: a row per key in cep_keys.</summary>

@@ -24,6 +24,8 @@ internal static class CheckpointBench
     {
         private readonly List<(byte[] Utf8, string Name)> _streams = [];
 
+        public long ParseTicks;
+
         public void WriteEvent(SnapshotWriter writer, JsonEvent @event)
         {
             writer.WriteString(@event.Stream);
@@ -37,10 +39,12 @@ internal static class CheckpointBench
             var stream = StreamName(utf8.Span);
             var line = reader.ReadVarInt();
             var raw = reader.ReadBytes();
+            var t0 = Stopwatch.GetTimestamp();
             if (!JsonEventParser.TryParse(raw, stream, line, fields, out var evt, out var error))
             {
                 throw new InvalidDataException($"saved event of {stream} line {line} does not parse: {error}");
             }
+            ParseTicks += Stopwatch.GetTimestamp() - t0;
 
             return evt;
         }
@@ -213,15 +217,15 @@ internal static class CheckpointBench
             loaded = restore.Elapsed;
             var rule = saved.Rules["r"];
             restored.ReadGlobal(new SnapshotReader(rule.Global), codec);
-            restored.BeginBulkRestore((int)rule.KeyCount);
+            restored.EnsureKeyCapacity((int)rule.KeyCount);
             var reader = new SnapshotReader(ReadOnlyMemory<byte>.Empty);
-            store.ReadKeys(rule, (key, state) =>
+            store.ReadKeys(rule, static key => Encoding.UTF8.GetString(key), (key, state) =>
             {
                 reader.Reset(state);
-                restored.ReadKey(Encoding.UTF8.GetString(key.Span), reader, codec);
+                restored.ReadKey(key, reader, codec);
                 restoredKeys++;
             });
-            restored.EndBulkRestore();
+            Console.WriteLine($"parse {Stopwatch.GetElapsedTime(0, codec.ParseTicks).TotalMilliseconds:N0} ms");
         }
 
         if (noGc && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)

@@ -15,8 +15,6 @@ public sealed partial class KeyedPatternOperator<T, TKey>
 {
     private readonly SnapshotScratch<T> _scratch = new();
     private Run<T>[] _writeRuns = new Run<T>[4];
-    private List<long>? _bulkDeadlines;
-    private List<TKey>? _bulkTimerKeys;
 
     /// <summary>
     /// Captures every key changed since the last capture (or <see cref="ClearChanged"/>) and clears the change
@@ -41,67 +39,16 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         return capture;
     }
 
-    /// <summary>
-    /// Prepares for restoring many keys: sizes the key table once and defers the timers, which
-    /// <see cref="EndBulkRestore"/> registers in deadline order (keys are restored in storage order, and timers
-    /// registered in time order are the timer queue's cheap case).
-    /// </summary>
-    public void BeginBulkRestore(int expectedKeys)
+    /// <summary>Sizes the key table for a restore of <paramref name="keys"/> more keys, so it is not rehashed
+    /// twenty times on the way to a million.</summary>
+    public void EnsureKeyCapacity(int keys)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(expectedKeys);
-        _keys.EnsureCapacity(_keys.Count + expectedKeys);
-        _bulkDeadlines = _pattern.HasWindows ? new List<long>(expectedKeys) : null;
-        _bulkTimerKeys = _pattern.HasWindows ? new List<TKey>(expectedKeys) : null;
-        _bulkRestoring = true;
-    }
-
-    /// <summary>Registers the timers of the keys restored since <see cref="BeginBulkRestore"/>.</summary>
-    public void EndBulkRestore()
-    {
-        if (_bulkDeadlines is { } deadlines && _bulkTimerKeys is { } keys)
-        {
-            var deadlineSpan = CollectionsMarshal.AsSpan(deadlines);
-            var keySpan = CollectionsMarshal.AsSpan(keys);
-            deadlineSpan.Sort(keySpan);
-            for (var i = 0; i < deadlineSpan.Length; i++)
-            {
-                _timers.Enqueue(keySpan[i], deadlineSpan[i]);
-            }
-        }
-        _bulkDeadlines = null;
-        _bulkTimerKeys = null;
-        _bulkRestoring = false;
-    }
-
-    private bool _bulkRestoring;
-
-    /// <summary>The restored key's timer: registered now, or collected for <see cref="EndBulkRestore"/>.</summary>
-    private void RegisterRestoredTimer(TKey key, KeyRuns<T> state)
-    {
-        if (!_bulkRestoring)
-        {
-            RegisterTimer(key, state);
-            return;
-        }
-        if (_bulkDeadlines is null || _bulkTimerKeys is null || state.Count == 0)
-        {
-            return;
-        }
-        var deadline = long.MaxValue;
-        for (var i = 0; i < state.Count; i++)
-        {
-            deadline = Math.Min(deadline, Deadline(state[i]));
-        }
-        if (deadline < state.TimerAt)
-        {
-            state.TimerAt = deadline;
-            _bulkDeadlines.Add(deadline);
-            _bulkTimerKeys.Add(key);
-        }
+        ArgumentOutOfRangeException.ThrowIfNegative(keys);
+        _keys.EnsureCapacity(_keys.Count + keys);
     }
 
     /// <summary>The live key's runs as a span (copied into scratch: the first run is stored inline).</summary>
-    private ReadOnlySpan<Run<T>> RunsOf(KeyRuns<T> state)
+    private ReadOnlySpan<Run<T>> RunsOf(in KeyRuns<T> state)
     {
         if (_writeRuns.Length < state.Count)
         {
@@ -114,7 +61,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         return _writeRuns.AsSpan(0, state.Count);
     }
 
-    private static ReadOnlySpan<CompletedMatch<T>> WaitingOf(KeyRuns<T> state) =>
+    private static ReadOnlySpan<CompletedMatch<T>> WaitingOf(in KeyRuns<T> state) =>
         state.Waiting is { } waiting ? CollectionsMarshal.AsSpan(waiting) : default;
 }
 
@@ -193,7 +140,7 @@ public sealed class KeyStateCapture<T, TKey>
         return true;
     }
 
-    internal void Add(TKey key, KeyRuns<T> state)
+    internal void Add(TKey key, in KeyRuns<T> state)
     {
         EnsureKey();
         var runs = state.Count;

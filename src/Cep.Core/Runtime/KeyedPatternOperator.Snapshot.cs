@@ -15,6 +15,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private const byte KeyFormat = KeySnapshot.Format;
 
     private readonly List<Run<T>> _restoreRuns = [];
+    private SharedBufferNode<T>[] _restoreNodes = new SharedBufferNode<T>[16];
 
     /// <summary>Keys touched since the last <see cref="ClearChanged"/> (only with trackChanges).</summary>
     public IReadOnlyCollection<TKey> ChangedKeys => (IReadOnlyCollection<TKey>?)_changed ?? [];
@@ -126,7 +127,12 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         var stateCount = _pattern.Kinds.Length;
         var stepCount = _pattern.StepNamesArray.Length;
         var nodeCount = reader.ReadCount();
-        var nodes = new SharedBufferNode<T>[nodeCount];
+        if (_restoreNodes.Length < nodeCount)
+        {
+            _restoreNodes = new SharedBufferNode<T>[Math.Max(nodeCount, _restoreNodes.Length * 2)];
+        }
+        // Scratch, reused for every key: nodes are looked up by number only while this key is read.
+        var nodes = _restoreNodes;
         for (var i = 0; i < nodeCount; i++)
         {
             var previous = reader.ReadCount(i);
@@ -160,13 +166,14 @@ public sealed partial class KeyedPatternOperator<T, TKey>
                 state.Waiting.Add(new CompletedMatch<T>(head, first, reader.ReadVarInt()));
             }
         }
+        Array.Clear(nodes, 0, nodeCount);
         if (state.IsEmpty)
         {
             _keys.Remove(key);
             return;
         }
         _keys[key] = state;
-        RegisterRestoredTimer(key, state);
+        RegisterTimer(key, state);
     }
 
     /// <summary>Forgets every key, buffered event, timer and watermark: back to a fresh operator.</summary>
@@ -176,9 +183,6 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         _reorder.Clear();
         _timers.Clear();
         _changed?.Clear();
-        _bulkDeadlines = null;
-        _bulkTimerKeys = null;
-        _bulkRestoring = false;
         Array.Fill(_inputWatermark, long.MinValue);
         Array.Fill(_inputLastArrival, long.MinValue);
         Array.Fill(_inputEnded, false);

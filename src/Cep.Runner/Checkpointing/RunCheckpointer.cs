@@ -220,15 +220,15 @@ internal sealed class RunCheckpointer : IDisposable
             try
             {
                 op.ReadGlobal(new SnapshotReader(rule.Global), _codec);
-                // Keys come newest chunk first, each once; timers are registered together at the end.
-                op.BeginBulkRestore((int)Math.Min(rule.KeyCount, 1 << 26));
+                // Keys come newest chunk first, each once; the store reads, checks and decodes the keys of the next
+                // chunks on another thread while this one rebuilds the operator.
+                op.EnsureKeyCapacity((int)Math.Min(rule.KeyCount, 1 << 26));
                 var reader = new SnapshotReader(ReadOnlyMemory<byte>.Empty);
-                _store.ReadKeys(rule, (key, state) =>
+                _store.ReadKeys(rule, static key => Encoding.UTF8.GetString(key), (key, state) =>
                 {
                     reader.Reset(state);
-                    op.ReadKey(Encoding.UTF8.GetString(key.Span), reader, _codec);
+                    op.ReadKey(key, reader, _codec);
                 });
-                op.EndBulkRestore();
             }
             catch (Exception e) when (e is InvalidDataException or ArgumentOutOfRangeException or IndexOutOfRangeException or EndOfStreamException)
             {
