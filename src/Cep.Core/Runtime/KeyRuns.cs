@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Cep.Nfa;
 
 namespace Cep.Runtime;
@@ -62,9 +63,12 @@ internal struct CompletedMatch<T>
 /// <summary>
 /// The mutable per-key state: open runs ordered by their first event, completed matches waiting to be emitted,
 /// and the deadline of the key's timer. The first run is stored inline (most keys have one), the others in an
-/// array allocated only when a key branches.
+/// array allocated only when a key branches. It is a struct stored in the operator's key dictionary and changed
+/// in place through a reference (<c>CollectionsMarshal</c>): no object per key, and reading a key's state costs
+/// no load beyond the dictionary entry. A reference into the dictionary is valid until the dictionary changes,
+/// so the operator holds one only while it works on that key and adds or removes no other key meanwhile.
 /// </summary>
-internal sealed class KeyRuns<T>
+internal struct KeyRuns<T>
 {
     private Run<T> _first;
     private Run<T>[]? _more;
@@ -73,14 +77,22 @@ internal sealed class KeyRuns<T>
     public List<CompletedMatch<T>>? Waiting;
 
     /// <summary>Deadline of the timer registered for this key; long.MaxValue when none.</summary>
-    public long TimerAt = long.MaxValue;
+    public long TimerAt;
 
     /// <summary>Where that timer sits in the operator's timer ring, so a key that finishes early can cancel it
     /// (-1: not cancellable).</summary>
-    public int TimerSlot = -1;
+    public int TimerSlot;
 
-    public bool IsEmpty => Count == 0 && (Waiting is null || Waiting.Count == 0);
+    /// <summary>An empty key: no runs, no timer. (Not <c>default</c>, whose timer would be at time 0.)</summary>
+    public KeyRuns()
+    {
+        TimerAt = long.MaxValue;
+        TimerSlot = -1;
+    }
 
+    public readonly bool IsEmpty => Count == 0 && (Waiting is null || Waiting.Count == 0);
+
+    [UnscopedRef]
     public ref Run<T> this[int index] => ref index == 0 ? ref _first : ref _more![index - 1];
 
     public void SetRuns(List<Run<T>> runs)
@@ -123,15 +135,6 @@ internal sealed class KeyRuns<T>
         {
             Array.Clear(_more, from - 1, Math.Min(to, _more.Length + 1) - from);
         }
-    }
-
-    /// <summary>Back to an empty key, for reuse from the operator's pool.</summary>
-    public void Reset()
-    {
-        Truncate(0);
-        Waiting = null;
-        TimerAt = long.MaxValue;
-        TimerSlot = -1;
     }
 }
 

@@ -8,30 +8,28 @@ public sealed partial class KeyedPatternOperator<T, TKey>
 {
     private void Dispatch(TKey key, T @event, long timestamp, long sequence)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out var exists);
+        ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out var exists);
         if (!exists)
         {
-            slot = _pool.Count > 0 ? _pool.Pop() : new KeyRuns<T>();
+            state = new KeyRuns<T>();
         }
-        var state = slot!;
         // Before the pattern sees an event at t, every run whose window ends at or before t closes. The key's
         // timer is never later than its earliest deadline, so nothing can close before it.
         if (state.Count > 0 && timestamp >= state.TimerAt)
         {
-            CloseExpired(key, state, timestamp);
+            CloseExpired(key, ref state, timestamp);
         }
-        Process(key, state, @event, timestamp, sequence);
-        RegisterTimer(key, state);
+        Process(key, ref state, @event, timestamp, sequence);
+        RegisterTimer(key, ref state);
         MarkChanged(key);
         if (state.IsEmpty)
         {
-            Release(key, state);
+            Release(key, ref state);
         }
     }
 
-    /// <summary>Forgets an empty key and keeps its state object for the next new key: keys come and go at the
-    /// event rate, and reusing their objects spares the collector.</summary>
-    private void Release(TKey key, KeyRuns<T> state)
+    /// <summary>Forgets an empty key. <paramref name="state"/> is invalid afterwards.</summary>
+    private void Release(TKey key, ref KeyRuns<T> state)
     {
         if (state.TimerAt != long.MaxValue)
         {
@@ -39,14 +37,9 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             _timers.Cancel(state.TimerSlot);
         }
         _keys.Remove(key);
-        if (_pool.Count < MaxPooledKeys)
-        {
-            state.Reset();
-            _pool.Push(state);
-        }
     }
 
-    private void Process(TKey key, KeyRuns<T> state, T @event, long timestamp, long sequence)
+    private void Process(TKey key, ref KeyRuns<T> state, T @event, long timestamp, long sequence)
     {
         _nextRuns.Clear();
         _potential.Clear();
@@ -71,7 +64,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         _nextRuns.Clear();
         if (_potential.Count > 0 || state.Waiting is { Count: > 0 })
         {
-            HandleMatches(key, state, _potential);
+            HandleMatches(key, ref state, _potential);
         }
         _potential.Clear();
     }
@@ -275,7 +268,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     /// <summary>Closes the runs whose window has ended by <paramref name="time"/>: timeouts, or matches for a
     /// trailing notFollowedBy. Deadlines are taken in time order and waiting matches are emitted between them, so
     /// what closes does not depend on how far the watermark jumped at once.</summary>
-    private void CloseExpired(TKey key, KeyRuns<T> state, long time)
+    private void CloseExpired(TKey key, ref KeyRuns<T> state, long time)
     {
         var kinds = _pattern.Kinds;
         while (state.Count > 0)
@@ -311,7 +304,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             state.Truncate(kept);
             if (_expiredPending.Count > 0 || state.Waiting is { Count: > 0 })
             {
-                HandleMatches(key, state, _expiredPending);
+                HandleMatches(key, ref state, _expiredPending);
             }
             _expiredPending.Clear();
         }
@@ -339,7 +332,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     /// order of their first event: a completed match waits while a partial match that started earlier is open,
     /// and each emitted match prunes the partial and waiting matches its strategy discards.
     /// </summary>
-    private void HandleMatches(TKey key, KeyRuns<T> state, List<CompletedMatch<T>> completed)
+    private void HandleMatches(TKey key, ref KeyRuns<T> state, List<CompletedMatch<T>> completed)
     {
         if (_pattern.AfterMatch.Kind == SkipKind.NoSkip)
         {
@@ -362,10 +355,10 @@ public sealed partial class KeyedPatternOperator<T, TKey>
                 waiting.Insert(at, match);
             }
         }
-        EmitWaiting(key, state);
+        EmitWaiting(key, ref state);
     }
 
-    private void EmitWaiting(TKey key, KeyRuns<T> state)
+    private void EmitWaiting(TKey key, ref KeyRuns<T> state)
     {
         var waiting = state.Waiting;
         if (waiting is null)
@@ -380,7 +373,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
                 break;
             }
             waiting.RemoveAt(0);
-            Prune(state, earliest);
+            Prune(ref state, earliest);
             Emit(key, earliest);
         }
         if (waiting.Count == 0)
@@ -395,7 +388,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         _sink.OnMatch(new PatternResult<T, TKey>(key, match.Time, match.Head, _pattern.StepNamesArray));
     }
 
-    private void Prune(KeyRuns<T> state, in CompletedMatch<T> match)
+    private void Prune(ref KeyRuns<T> state, in CompletedMatch<T> match)
     {
         long pruneTimestamp, pruneSequence;
         bool inclusive;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Cep.Nfa;
 using Cep.State;
 
@@ -23,8 +25,6 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private readonly long[] _inputLastArrival;
     private readonly bool[] _inputEnded;
     private readonly HashSet<TKey>? _changed;
-    private readonly Stack<KeyRuns<T>> _pool = new();
-    private const int MaxPooledKeys = 1024;
 
     // Scratch space reused for every event: the decision graph and the runs it produces.
     private readonly List<Run<T>> _nextRuns = [];
@@ -250,11 +250,11 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         var keys = new List<TKey>(_keys.Keys);
         foreach (var key in keys)
         {
-            var state = _keys[key];
+            ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
             state.Truncate(0);
             if (state.Waiting is { Count: > 0 })
             {
-                EmitWaiting(key, state);
+                EmitWaiting(key, ref state);
             }
             MarkChanged(key);
             _keys.Remove(key);
@@ -268,22 +268,23 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         while (_timers.TryPeek(out var key, out var deadline) && deadline <= time)
         {
             _timers.Dequeue();
-            if (!_keys.TryGetValue(key, out var state) || state.TimerAt != deadline)
+            ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+            if (Unsafe.IsNullRef(ref state) || state.TimerAt != deadline)
             {
                 continue;
             }
             state.TimerAt = long.MaxValue;
-            CloseExpired(key, state, time);
-            RegisterTimer(key, state);
+            CloseExpired(key, ref state, time);
+            RegisterTimer(key, ref state);
             MarkChanged(key);
             if (state.IsEmpty)
             {
-                Release(key, state);
+                Release(key, ref state);
             }
         }
     }
 
-    private void RegisterTimer(TKey key, KeyRuns<T> state)
+    private void RegisterTimer(TKey key, ref KeyRuns<T> state)
     {
         if (!_pattern.HasWindows || state.Count == 0)
         {
