@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Cep.Nfa;
 using Cep.State;
 
@@ -172,8 +173,9 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             _keys.Remove(key);
             return;
         }
-        _keys[key] = state;
-        RegisterTimer(key, state);
+        ref var stored = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out _);
+        stored = state;
+        RegisterTimer(key, ref stored);
     }
 
     /// <summary>Forgets every key, buffered event, timer and watermark: back to a fresh operator.</summary>
