@@ -63,7 +63,8 @@ internal struct CompletedMatch<T>
 /// <summary>
 /// The mutable per-key state: open runs ordered by their first event, completed matches waiting to be emitted,
 /// and the deadline of the key's timer. The first run is stored inline (most keys have one), the others in an
-/// array allocated only when a key branches. It is a struct stored in the operator's key dictionary and changed
+/// array allocated only when a key branches; that array and the waiting matches (both rare) share one overflow
+/// object, so a key that neither branches nor waits costs 56 bytes in place. It is a struct stored in the operator's key dictionary and changed
 /// in place through a reference (<c>CollectionsMarshal</c>): no object per key, and reading a key's state costs
 /// no load beyond the dictionary entry. A reference into the dictionary is valid until the dictionary changes,
 /// so the operator holds one only while it works on that key and adds or removes no other key meanwhile.
@@ -71,10 +72,27 @@ internal struct CompletedMatch<T>
 internal struct KeyRuns<T>
 {
     private Run<T> _first;
-    private Run<T>[]? _more;
+    private KeyOverflow<T>? _overflow;
 
     public int Count;
-    public List<CompletedMatch<T>>? Waiting;
+
+    /// <summary>Completed matches waiting behind an earlier partial match (skip strategies); null when none.</summary>
+    public List<CompletedMatch<T>>? Waiting
+    {
+        readonly get => _overflow?.Waiting;
+        set
+        {
+            if (value is not null)
+            {
+                (_overflow ??= new KeyOverflow<T>()).Waiting = value;
+            }
+            else if (_overflow is not null)
+            {
+                _overflow.Waiting = null;
+                DropEmptyOverflow();
+            }
+        }
+    }
 
     /// <summary>Deadline of the timer registered for this key; long.MaxValue when none.</summary>
     public long TimerAt;
@@ -93,15 +111,16 @@ internal struct KeyRuns<T>
     public readonly bool IsEmpty => Count == 0 && (Waiting is null || Waiting.Count == 0);
 
     [UnscopedRef]
-    public ref Run<T> this[int index] => ref index == 0 ? ref _first : ref _more![index - 1];
+    public ref Run<T> this[int index] => ref index == 0 ? ref _first : ref _overflow!.More![index - 1];
 
     public void SetRuns(List<Run<T>> runs)
     {
         var n = runs.Count;
-        if (n > 1 && (_more is null || _more.Length < n - 1 || _more.Length > 4 * Math.Max(4, n)))
+        var more = _overflow?.More;
+        if (n > 1 && (more is null || more.Length < n - 1 || more.Length > 4 * Math.Max(4, n)))
         {
             // Grow to fit, or shrink an array left large by a burst of branching.
-            _more = new Run<T>[n - 1];
+            (_overflow ??= new KeyOverflow<T>()).More = new Run<T>[n - 1];
         }
         var old = Count;
         for (var i = 0; i < n; i++)
@@ -110,9 +129,10 @@ internal struct KeyRuns<T>
         }
         Count = n;
         ClearFrom(n, old);
-        if (n <= 1 && _more is { Length: > 16 })
+        if (n <= 1 && _overflow?.More is { Length: > 16 })
         {
-            _more = null;
+            _overflow.More = null;
+            DropEmptyOverflow();
         }
     }
 
@@ -131,11 +151,26 @@ internal struct KeyRuns<T>
             _first = default;
             from = 1;
         }
-        if (_more is not null && to > from)
+        if (_overflow?.More is { } more && to > from)
         {
-            Array.Clear(_more, from - 1, Math.Min(to, _more.Length + 1) - from);
+            Array.Clear(more, from - 1, Math.Min(to, more.Length + 1) - from);
         }
     }
+
+    private void DropEmptyOverflow()
+    {
+        if (_overflow is { More: null, Waiting: null })
+        {
+            _overflow = null;
+        }
+    }
+}
+
+/// <summary>The rare parts of a key's state: runs beyond the first, and waiting matches.</summary>
+internal sealed class KeyOverflow<T>
+{
+    public Run<T>[]? More;
+    public List<CompletedMatch<T>>? Waiting;
 }
 
 /// <summary>Counters of one operator (open runs and keys: <see cref="KeyedPatternOperator{T, TKey}.PendingRuns"/>,
