@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Data.Sqlite;
 
@@ -276,7 +277,11 @@ public sealed class CheckpointStore : IDisposable
     public void ReadKeys(SavedRule rule, Action<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>> visit)
     {
         ArgumentNullException.ThrowIfNull(visit);
-        ReadKeysPipelined(rule, static (buffer, key) => buffer.AsMemory(key), visit);
+        ReadKeysPipelined(
+            rule,
+            static (buffer, key, payload) => (Key: buffer.AsMemory(key), Payload: buffer.AsMemory(payload)),
+            item => visit(item.Key, item.Payload),
+            buffersOutliveDecode: true);
     }
 
     /// <summary>
@@ -289,10 +294,27 @@ public sealed class CheckpointStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(keyOf);
         ArgumentNullException.ThrowIfNull(visit);
-        ReadKeysPipelined(rule, (buffer, key) => keyOf(buffer.AsSpan(key)), visit);
+        ReadKeysPipelined(
+            rule,
+            (buffer, key, payload) => (Key: keyOf(buffer.AsSpan(key)), Payload: buffer.AsMemory(payload)),
+            item => visit(item.Key, item.Payload),
+            buffersOutliveDecode: true);
     }
 
-    private void ReadKeysPipelined<TKey>(SavedRule rule, Func<byte[], Range, TKey> keyOf, Action<TKey, ReadOnlyMemory<byte>> visit)
+    /// <summary>
+    /// Hands every saved key of <paramref name="rule"/> to <paramref name="decode"/> on the store's reading thread
+    /// (key bytes and payload, valid during the call), and each result to <paramref name="visit"/> on the caller's
+    /// thread, in the same order: decoding (parsing events) overlaps installing. <paramref name="decode"/> runs on one
+    /// thread, never concurrently with itself; it must not share unsynchronized state with <paramref name="visit"/>.
+    /// </summary>
+    public void ReadKeys<TItem>(SavedRule rule, RecordDecoder<TItem> decode, Action<TItem> visit)
+    {
+        ArgumentNullException.ThrowIfNull(decode);
+        ArgumentNullException.ThrowIfNull(visit);
+        ReadKeysPipelined(rule, (buffer, key, payload) => decode(buffer.AsSpan(key), buffer.AsMemory(payload)), visit, buffersOutliveDecode: false);
+    }
+
+    private void ReadKeysPipelined<TItem>(SavedRule rule, Func<byte[], Range, Range, TItem> decode, Action<TItem> visit, bool buffersOutliveDecode)
     {
         ArgumentNullException.ThrowIfNull(rule);
         lock (_gate)
@@ -304,23 +326,45 @@ public sealed class CheckpointStore : IDisposable
 
                 // The connection is used by the reading task only while this thread waits on the queue or visits
                 // keys; it is never used by both at once, and the task has ended before this method returns.
-                using var queue = new BlockingCollection<(byte[] Buffer, TKey[] Keys, Range[] Payloads)>(boundedCapacity: 4);
+                // Items travel in pooled batches of a few hundred: a batch per chunk (~9 000 items) would be a
+                // large-object allocation per chunk, which the collector pays for with gen2 collections.
+                using var queue = new BlockingCollection<(byte[]? Buffer, TItem[] Items, int Count)>(boundedCapacity: 64);
                 using var cancel = new CancellationTokenSource();
+                var batchSize = Math.Max(16, 64 * 1024 / Math.Max(1, Unsafe.SizeOf<TItem>()));
                 var reader = Task.Run(() =>
                 {
                     try
                     {
                         ScanChunks(rule.Id, rule.Name, ownBuffers: true, (buffer, entries) =>
                         {
-                            var keys = new TKey[entries.Count];
-                            var payloads = new Range[entries.Count];
-                            for (var i = 0; i < entries.Count; i++)
+                            try
                             {
-                                keys[i] = keyOf(buffer, entries[i].Key);
-                                payloads[i] = entries[i].Payload;
-                            }
+                                for (var start = 0; start < entries.Count; start += batchSize)
+                                {
+                                    var count = Math.Min(batchSize, entries.Count - start);
+                                    var items = ArrayPool<TItem>.Shared.Rent(count);
+                                    for (var i = 0; i < count; i++)
+                                    {
+                                        items[i] = decode(buffer, entries[start + i].Key, entries[start + i].Payload);
+                                    }
 
-                            queue.Add((buffer, keys, payloads), cancel.Token);
+                                    // The chunk's buffer goes with its last batch: the caller returns it after that.
+                                    var last = start + count == entries.Count;
+                                    queue.Add((buffersOutliveDecode && last ? buffer : null, items, count), cancel.Token);
+                                }
+
+                                if (buffersOutliveDecode && entries.Count == 0)
+                                {
+                                    ArrayPool<byte>.Shared.Return(buffer);
+                                }
+                            }
+                            finally
+                            {
+                                if (!buffersOutliveDecode)
+                                {
+                                    ArrayPool<byte>.Shared.Return(buffer);
+                                }
+                            }
                         });
                     }
                     finally
@@ -330,18 +374,22 @@ public sealed class CheckpointStore : IDisposable
                 });
                 try
                 {
-                    foreach (var (buffer, keys, payloads) in queue.GetConsumingEnumerable())
+                    foreach (var (buffer, items, count) in queue.GetConsumingEnumerable())
                     {
                         try
                         {
-                            for (var i = 0; i < keys.Length; i++)
+                            for (var i = 0; i < count; i++)
                             {
-                                visit(keys[i], buffer.AsMemory(payloads[i]));
+                                visit(items[i]);
                             }
                         }
                         finally
                         {
-                            ArrayPool<byte>.Shared.Return(buffer);
+                            ArrayPool<TItem>.Shared.Return(items, clearArray: RuntimeHelpers.IsReferenceOrContainsReferences<TItem>());
+                            if (buffer is not null)
+                            {
+                                ArrayPool<byte>.Shared.Return(buffer);
+                            }
                         }
                     }
                 }

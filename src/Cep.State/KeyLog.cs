@@ -6,6 +6,10 @@ namespace Cep.State;
 /// <summary>Turns a stored key's bytes into the caller's key (called on the store's reading thread).</summary>
 public delegate TKey KeyDecoder<out TKey>(ReadOnlySpan<byte> key);
 
+/// <summary>Turns a stored key and its payload into the caller's item (called on the store's reading thread; both
+/// are valid only during the call).</summary>
+public delegate TItem RecordDecoder<out TItem>(ReadOnlySpan<byte> key, ReadOnlyMemory<byte> payload);
+
 /// <summary>
 /// Keyed state is stored as a log of large chunks (schema 2), not a row per key. A chunk holds many records
 /// <c>[varuint key length][key][varuint state: 0 = tombstone, else payload length + 1][payload]</c> behind one

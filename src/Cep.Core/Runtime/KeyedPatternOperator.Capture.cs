@@ -66,7 +66,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
 }
 
 /// <summary>
-/// Scratch for serializing key states (node numbering). Not thread-safe: each thread that serializes keys uses
+/// Scratch for serializing key states (node numbering) and decoding them. Not thread-safe: each thread that serializes keys uses
 /// its own; reusing one for every key means a checkpoint of a million keys allocates nothing per key.
 /// </summary>
 public sealed class SnapshotScratch<T>
@@ -74,6 +74,20 @@ public sealed class SnapshotScratch<T>
     internal readonly List<SharedBufferNode<T>> Nodes = [];
     internal readonly Dictionary<SharedBufferNode<T>, int> Ids = new(ReferenceEqualityComparer.Instance);
     internal readonly Stack<SharedBufferNode<T>> Chain = new();
+    internal readonly List<Run<T>> RestoreRuns = [];
+    internal SharedBufferNode<T>[] RestoreNodes = new SharedBufferNode<T>[16];
+}
+
+/// <summary>One key's state decoded by <see cref="KeyedPatternOperator{T, TKey}.DecodeKey"/>, waiting to be
+/// installed by <see cref="KeyedPatternOperator{T, TKey}.InstallKey"/>.</summary>
+public readonly struct DecodedKey<T>
+{
+    internal DecodedKey(KeyRuns<T> state) => State = state;
+
+    internal KeyRuns<T> State { get; }
+
+    /// <summary>Whether the key holds nothing (installing it removes the key).</summary>
+    public bool IsEmpty => State.IsEmpty;
 }
 
 /// <summary>

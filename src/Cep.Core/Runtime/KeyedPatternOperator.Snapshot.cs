@@ -15,9 +15,6 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private const byte GlobalFormat = 1;
     private const byte KeyFormat = KeySnapshot.Format;
 
-    private readonly List<Run<T>> _restoreRuns = [];
-    private SharedBufferNode<T>[] _restoreNodes = new SharedBufferNode<T>[16];
-
     /// <summary>Keys touched since the last <see cref="ClearChanged"/> (only with trackChanges).</summary>
     public IReadOnlyCollection<TKey> ChangedKeys => (IReadOnlyCollection<TKey>?)_changed ?? [];
 
@@ -116,10 +113,20 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     }
 
     /// <summary>Restores one key's state written by <see cref="WriteKey"/>, replacing whatever the key held.</summary>
-    public void ReadKey(TKey key, SnapshotReader reader, ISnapshotCodec<T, TKey> codec)
+    public void ReadKey(TKey key, SnapshotReader reader, ISnapshotCodec<T, TKey> codec) =>
+        InstallKey(key, DecodeKey(reader, codec, _scratch));
+
+    /// <summary>
+    /// Decodes one key's state written by <see cref="WriteKey"/> without touching the operator's keys, so a restore
+    /// may decode on one thread (events are parsed here) while <see cref="InstallKey"/> runs on the operator's. It
+    /// reads only the compiled pattern; <paramref name="scratch"/> and the codec's reading side must be used by one
+    /// thread at a time.
+    /// </summary>
+    public DecodedKey<T> DecodeKey(SnapshotReader reader, ISnapshotCodec<T, TKey> codec, SnapshotScratch<T> scratch)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(codec);
+        ArgumentNullException.ThrowIfNull(scratch);
         var format = reader.ReadByte();
         if (format != KeyFormat)
         {
@@ -128,12 +135,12 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         var stateCount = _pattern.Kinds.Length;
         var stepCount = _pattern.StepNamesArray.Length;
         var nodeCount = reader.ReadCount();
-        if (_restoreNodes.Length < nodeCount)
+        if (scratch.RestoreNodes.Length < nodeCount)
         {
-            _restoreNodes = new SharedBufferNode<T>[Math.Max(nodeCount, _restoreNodes.Length * 2)];
+            scratch.RestoreNodes = new SharedBufferNode<T>[Math.Max(nodeCount, scratch.RestoreNodes.Length * 2)];
         }
         // Scratch, reused for every key: nodes are looked up by number only while this key is read.
-        var nodes = _restoreNodes;
+        var nodes = scratch.RestoreNodes;
         for (var i = 0; i < nodeCount; i++)
         {
             var previous = reader.ReadCount(i);
@@ -145,7 +152,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         }
         var state = new KeyRuns<T>();
         var runCount = reader.ReadCount();
-        var runs = _restoreRuns;
+        var runs = scratch.RestoreRuns;
         runs.Clear();
         for (var i = 0; i < runCount; i++)
         {
@@ -168,6 +175,13 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             }
         }
         Array.Clear(nodes, 0, nodeCount);
+        return new DecodedKey<T>(state);
+    }
+
+    /// <summary>Makes a decoded state the key's state (on the operator's thread), with its timer.</summary>
+    public void InstallKey(TKey key, DecodedKey<T> decoded)
+    {
+        var state = decoded.State;
         if (state.IsEmpty)
         {
             _keys.Remove(key);

@@ -220,15 +220,21 @@ internal sealed class RunCheckpointer : IDisposable
             try
             {
                 op.ReadGlobal(new SnapshotReader(rule.Global), _codec);
-                // Keys come newest chunk first, each once; the store reads, checks and decodes the keys of the next
-                // chunks on another thread while this one rebuilds the operator.
+                // Keys come newest chunk first, each once. The store reads and checks chunks on a second thread, which
+                // also decodes each key's state (parsing its events: the codec's reading side and the field table are
+                // used by that thread only); this thread installs the decoded keys into the operator.
                 op.EnsureKeyCapacity((int)Math.Min(rule.KeyCount, 1 << 26));
                 var reader = new SnapshotReader(ReadOnlyMemory<byte>.Empty);
-                _store.ReadKeys(rule, static key => Encoding.UTF8.GetString(key), (key, state) =>
-                {
-                    reader.Reset(state);
-                    op.ReadKey(key, reader, _codec);
-                });
+                var scratch = new SnapshotScratch<JsonEvent>();
+                var codec = _codec;
+                _store.ReadKeys(
+                    rule,
+                    (key, state) =>
+                    {
+                        reader.Reset(state);
+                        return (Key: Encoding.UTF8.GetString(key), State: op.DecodeKey(reader, codec, scratch));
+                    },
+                    item => op.InstallKey(item.Key, item.State));
             }
             catch (Exception e) when (e is InvalidDataException or ArgumentOutOfRangeException or IndexOutOfRangeException or EndOfStreamException)
             {

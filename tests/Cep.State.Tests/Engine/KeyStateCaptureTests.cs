@@ -148,6 +148,46 @@ public sealed class KeyStateCaptureTests
         }
     }
 
+    [Fact]
+    public void DecodeKeyOnAnotherThread_ThenInstall_SnapshotGivesEqualBytes()
+    {
+        foreach (var pattern in Patterns())
+        {
+            Prop.ForAll(Arb.From(Events), events =>
+            {
+                var source = NewOperator(pattern);
+                Feed(source, events);
+                var blobs = source.Keys.Order(StringComparer.Ordinal).Select(key =>
+                {
+                    var writer = new SnapshotWriter();
+                    source.WriteKey(key, writer, Codec.Instance);
+                    return (Key: key, Bytes: writer.ToArray());
+                }).ToList();
+
+                var restored = NewOperator(pattern);
+                var decoded = Task.Run(() =>
+                {
+                    var scratch = new SnapshotScratch<Ev>();
+                    return blobs.Select(blob => (blob.Key, State: restored.DecodeKey(new SnapshotReader(blob.Bytes), Codec.Instance, scratch))).ToList();
+                }).GetAwaiter().GetResult();
+                foreach (var (key, state) in decoded)
+                {
+                    Assert.False(state.IsEmpty);
+                    restored.InstallKey(key, state);
+                }
+
+                var again = restored.Keys.Order(StringComparer.Ordinal).Select(key =>
+                {
+                    var writer = new SnapshotWriter();
+                    restored.WriteKey(key, writer, Codec.Instance);
+                    return (Key: key, Bytes: writer.ToArray());
+                }).ToList();
+                return again.Select(b => b.Key + "=" + Convert.ToHexString(b.Bytes))
+                    .SequenceEqual(blobs.Select(b => b.Key + "=" + Convert.ToHexString(b.Bytes)));
+            }).QuickCheckThrowOnFailure();
+        }
+    }
+
     private static Dictionary<string, string?> Serialize(KeyStateCapture<Ev, string> capture)
     {
         var scratch = new SnapshotScratch<Ev>();
