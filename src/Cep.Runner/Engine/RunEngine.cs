@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 using System.Threading.Channels;
 using Cep.Rules;
@@ -356,10 +357,10 @@ internal sealed class RunEngine
             {
                 switch (message.Kind)
                 {
-                    case InputMessageKind.Line:
-                        // A live line may come after a long quiet spell: read the clock afresh for it.
+                    case InputMessageKind.Lines:
+                        // Live lines may come after a long quiet spell: read the clock afresh for them.
                         _coarseCountdown = 0;
-                        OnLine(message.Input, message.Source, message.Line, message.Bytes);
+                        OnLines(message);
                         break;
                     case InputMessageKind.Oversize:
                         OnOversize(message.Input, message.Source, message.Line, message.Bytes.Span, maxLineBytes);
@@ -383,6 +384,27 @@ internal sealed class RunEngine
             BetweenEvents?.Invoke(this);
         }
         return ended;
+    }
+
+    /// <summary>Processes a batch of live lines, each followed by the between-lines work except the last (the caller does that).</summary>
+    private void OnLines(in InputMessage message)
+    {
+        var buffer = message.Buffer!;
+        var line = message.Line;
+        var pos = 0;
+        while (true)
+        {
+            var length = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(pos));
+            pos += 4;
+            OnLine(message.Input, message.Source, line++, buffer.AsMemory(pos, length));
+            pos += length;
+            if (pos >= message.Length)
+            {
+                return;
+            }
+            AdvanceClock();
+            BetweenEvents?.Invoke(this);
+        }
     }
 
     /// <summary>

@@ -7,8 +7,11 @@ internal sealed record RunSettings
 {
     public const int DefaultMaxLineBytes = 1024 * 1024;
 
-    /// <summary>Capacity of the channel between live-input readers and the processing loop.</summary>
-    public const int LiveChannelCapacity = 4096;
+    /// <summary>
+    /// Capacity of the channel between live-input readers and the processing loop, in messages: a message carries
+    /// a batch of lines (up to <see cref="InputMessage.BatchBytes"/>), so this bounds what waits at about 4 MiB.
+    /// </summary>
+    public const int LiveChannelCapacity = 64;
 
     public required IReadOnlyList<string> RulePaths { get; init; }
 

@@ -4,8 +4,11 @@ namespace Cep.Runner.Inputs;
 
 internal enum InputMessageKind
 {
-    /// <summary>A line; <see cref="InputMessage.Buffer"/> is rented from the shared pool and returned by the consumer.</summary>
-    Line,
+    /// <summary>
+    /// Consecutive lines, numbered from <see cref="InputMessage.Line"/>: <see cref="InputMessage.Buffer"/> (rented from
+    /// the shared pool, returned by the consumer) holds each as a 4-byte little-endian length and its bytes.
+    /// </summary>
+    Lines,
 
     /// <summary>A line over the limit; the buffer holds its first bytes.</summary>
     Oversize,
@@ -23,6 +26,11 @@ internal enum InputMessageKind
 /// <summary>What a background reader hands to the processing loop through the bounded channel.</summary>
 internal readonly record struct InputMessage(InputMessageKind Kind, int Input, string Source, long Line, byte[]? Buffer, int Length, string? Text = null)
 {
+    /// <summary>Lines gathered into one message at most: a message per line costs more than parsing the line.</summary>
+    public const int BatchBytes = 64 * 1024;
+
+    public const int BatchLines = 1024;
+
     public ReadOnlyMemory<byte> Bytes => Buffer is null ? ReadOnlyMemory<byte>.Empty : Buffer.AsMemory(0, Length);
 
     public static InputMessage Copy(InputMessageKind kind, int input, string source, long line, ReadOnlySpan<byte> bytes)

@@ -75,6 +75,12 @@ internal sealed class LineSplitter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Takes the next line if it is already buffered (or the stream has ended); false when getting it would need a
+    /// read from the stream (<see cref="Next"/> or <see cref="NextAsync"/> then does it).
+    /// </summary>
+    public bool TryNextBuffered(out LineStatus status) => TryTakeLine(out status);
+
     /// <summary>Reads the next line, awaiting the stream when the buffer holds no complete line.</summary>
     public async ValueTask<LineStatus> NextAsync(CancellationToken cancellationToken)
     {

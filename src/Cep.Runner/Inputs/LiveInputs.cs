@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -17,33 +19,130 @@ internal sealed record SocketLimits(int MaxConnections = 64, TimeSpan? IdleTimeo
 /// </summary>
 internal static class LiveInputs
 {
-    /// <summary>Reads lines of <paramref name="stream"/> until it ends; then reports the input ended when <paramref name="endsInput"/>.</summary>
+    /// <summary>
+    /// Reads lines of <paramref name="stream"/> until it ends; then reports the input ended when <paramref name="endsInput"/>.
+    /// Lines already buffered when one is read go out together in one <see cref="InputMessageKind.Lines"/> message
+    /// (up to <see cref="InputMessage.BatchBytes"/> or <see cref="InputMessage.BatchLines"/>); a batch is sent as soon as
+    /// the next line would have to wait for the stream, so batching adds no delay to a slow input.
+    /// </summary>
     public static async Task ReadLinesAsync(Stream stream, int input, string source, int maxLineBytes, ChannelWriter<InputMessage> writer, bool endsInput, CancellationToken cancellationToken, Action? onLine = null)
     {
         using var splitter = new LineSplitter(stream, maxLineBytes);
-        while (true)
+        var batch = new LineBatch(input, source);
+        try
         {
-            var status = await splitter.NextAsync(cancellationToken);
-            if (status == LineStatus.End)
+            while (true)
             {
-                break;
+                var status = await splitter.NextAsync(cancellationToken);
+                if (status == LineStatus.End)
+                {
+                    break;
+                }
+                onLine?.Invoke();
+                do
+                {
+                    if (status == LineStatus.Oversize)
+                    {
+                        await batch.SendAsync(writer, cancellationToken);
+                        await SendAsync(writer, InputMessage.Copy(InputMessageKind.Oversize, input, source, splitter.LineNumber, splitter.Line.Span), cancellationToken);
+                    }
+                    else if (!batch.TryAdd(splitter.LineNumber, splitter.Line.Span))
+                    {
+                        await batch.SendAsync(writer, cancellationToken);
+                        batch.Add(splitter.LineNumber, splitter.Line.Span);
+                    }
+                }
+                while (splitter.TryNextBuffered(out status) && status != LineStatus.End);
+                await batch.SendAsync(writer, cancellationToken);
+                if (status == LineStatus.End)
+                {
+                    break;
+                }
             }
-            onLine?.Invoke();
-            var kind = status == LineStatus.Line ? InputMessageKind.Line : InputMessageKind.Oversize;
-            var message = InputMessage.Copy(kind, input, source, splitter.LineNumber, splitter.Line.Span);
-            try
-            {
-                await writer.WriteAsync(message, cancellationToken);
-            }
-            catch
-            {
-                message.Release();
-                throw;
-            }
+        }
+        finally
+        {
+            batch.Dispose();
         }
         if (endsInput)
         {
             await writer.WriteAsync(new InputMessage(InputMessageKind.Ended, input, source, 0, null, 0), cancellationToken);
+        }
+    }
+
+    private static async ValueTask SendAsync(ChannelWriter<InputMessage> writer, InputMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await writer.WriteAsync(message, cancellationToken);
+        }
+        catch
+        {
+            message.Release();
+            throw;
+        }
+    }
+
+    /// <summary>Consecutive lines being gathered into one <see cref="InputMessageKind.Lines"/> message.</summary>
+    private sealed class LineBatch(int input, string source) : IDisposable
+    {
+        private byte[]? _buffer;
+        private int _length;
+        private int _count;
+        private long _firstLine;
+
+        /// <summary>Adds the line if it fits the batch; false when the batch must be sent first.</summary>
+        public bool TryAdd(long line, ReadOnlySpan<byte> bytes)
+        {
+            if (_buffer is null)
+            {
+                Add(line, bytes);
+                return true;
+            }
+            if (_count >= InputMessage.BatchLines || _buffer.Length - _length < 4 + bytes.Length)
+            {
+                return false;
+            }
+            Append(bytes);
+            return true;
+        }
+
+        /// <summary>Starts a batch with the line (the batch is empty: it was just sent).</summary>
+        public void Add(long line, ReadOnlySpan<byte> bytes)
+        {
+            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(InputMessage.BatchBytes, 4 + bytes.Length));
+            _length = 0;
+            _count = 0;
+            _firstLine = line;
+            Append(bytes);
+        }
+
+        public async ValueTask SendAsync(ChannelWriter<InputMessage> writer, CancellationToken cancellationToken)
+        {
+            if (_buffer is null)
+            {
+                return;
+            }
+            var message = new InputMessage(InputMessageKind.Lines, input, source, _firstLine, _buffer, _length);
+            _buffer = null;
+            await LiveInputs.SendAsync(writer, message, cancellationToken);
+        }
+
+        public void Dispose()
+        {
+            if (_buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = null;
+            }
+        }
+
+        private void Append(ReadOnlySpan<byte> bytes)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(_length), bytes.Length);
+            bytes.CopyTo(_buffer.AsSpan(_length + 4));
+            _length += 4 + bytes.Length;
+            _count++;
         }
     }
 
