@@ -35,6 +35,7 @@ internal sealed class RunCheckpointer : IDisposable
     private SqliteLineStream? _sqlite;
     private Task? _inFlight;
     private long _dueTick;
+    private bool _compactionFailing;
 
     private RunCheckpointer(CheckpointStore store, StateSettings settings, TextWriter error, SavedState? saved, RuleChangePlan? plan, Func<long> wallMs)
     {
@@ -377,6 +378,7 @@ internal sealed class RunCheckpointer : IDisposable
             }
 
             Checkpoints++;
+            NoteCompaction();
         }
         else
         {
@@ -462,6 +464,27 @@ internal sealed class RunCheckpointer : IDisposable
         {
             throw new RunFailedException(Describe(e), e);
         }
+
+        NoteCompaction();
+    }
+
+    /// <summary>
+    /// A failed compaction does not stop the run (the checkpoint it followed is committed and the log stays
+    /// correct), but the file keeps growing until one succeeds: say so once, and once more when it recovers.
+    /// </summary>
+    private void NoteCompaction()
+    {
+        var failure = _store.LastCompactionError;
+        if (failure is not null && !_compactionFailing)
+        {
+            _error.WriteLine($"state: compacting {_store.Path} failed ({failure.Message}); the file grows until a later compaction succeeds");
+        }
+        else if (failure is null && _compactionFailing)
+        {
+            _error.WriteLine($"state: compacting {_store.Path} succeeded again");
+        }
+
+        _compactionFailing = failure is not null;
     }
 
     private string Describe(Exception e) => e is StateException
