@@ -13,7 +13,8 @@ public sealed class CheckpointBatch
     private readonly CheckpointStore _store;
     private readonly List<RuleEntry> _rules = [];
     private readonly HashSet<string> _droppedRules = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ChunkBuilder> _chunks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<ChunkBuilder>> _chunks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChunkBuilder> _own = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<byte[], byte[]?>> _putKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _keyCounts = new(StringComparer.Ordinal);
     private readonly List<SavedInput> _inputs = [];
@@ -104,6 +105,28 @@ public sealed class CheckpointBatch
         DeletedKeys++;
     }
 
+    /// <summary>
+    /// Adds key records built apart from the batch (on another thread, say: a large checkpoint is serialized in
+    /// parallel parts). The batch takes the writer over; the same rules as <see cref="AppendKey"/> apply across all
+    /// parts of a rule: each key at most once.
+    /// </summary>
+    public void AddKeys(string rule, KeyChunkWriter keys)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(rule);
+        ArgumentNullException.ThrowIfNull(keys);
+        CheckOpen();
+        if (keys.Added)
+        {
+            throw new InvalidOperationException("these key records were already added to a batch");
+        }
+
+        keys.Added = true;
+        BuildersOf(rule).Add(keys.Builder);
+        PutKeys += keys.PutKeys;
+        DeletedKeys += keys.DeletedKeys;
+        Bytes += keys.Bytes;
+    }
+
     /// <summary>Writes (inserts or replaces) one key's state; putting the same key again in the batch replaces it.</summary>
     public void PutKey(string rule, ReadOnlySpan<byte> key, ReadOnlySpan<byte> state)
     {
@@ -175,16 +198,16 @@ public sealed class CheckpointBatch
         {
             if (_committed)
             {
-                foreach (var chunks in _chunks.Values)
+                foreach (var builder in _chunks.Values.SelectMany(builders => builders))
                 {
-                    chunks.Dispose();
+                    builder.Dispose();
                 }
             }
         }
     }
 
-    /// <summary>The key records per rule, <see cref="PutKey"/> entries included.</summary>
-    internal IEnumerable<(string Rule, ChunkBuilder Chunks)> KeyChunks()
+    /// <summary>The key chunks per rule, <see cref="PutKey"/> entries included.</summary>
+    internal IEnumerable<(string Rule, IEnumerable<(byte[] Buffer, int Length, int Records)> Chunks)> KeyChunks()
     {
         foreach (var (rule, puts) in _putKeys)
         {
@@ -196,19 +219,32 @@ public sealed class CheckpointBatch
         }
 
         _putKeys.Clear();
-        return _chunks.Select(kv => (kv.Key, kv.Value));
+        return _chunks.Select(kv => (kv.Key, kv.Value.SelectMany(builder => builder.Chunks)));
     }
 
+    /// <summary>The batch's own builder for a rule, for records appended to the batch directly.</summary>
     private ChunkBuilder ChunksOf(string rule)
     {
-        if (!_chunks.TryGetValue(rule, out var chunks))
+        if (!_own.TryGetValue(rule, out var builder))
         {
-            ArgumentException.ThrowIfNullOrEmpty(rule);
-            chunks = new ChunkBuilder();
-            _chunks[rule] = chunks;
+            builder = new ChunkBuilder();
+            BuildersOf(rule).Add(builder);
+            _own[rule] = builder;
         }
 
-        return chunks;
+        return builder;
+    }
+
+    private List<ChunkBuilder> BuildersOf(string rule)
+    {
+        if (!_chunks.TryGetValue(rule, out var builders))
+        {
+            ArgumentException.ThrowIfNullOrEmpty(rule);
+            builders = [];
+            _chunks[rule] = builders;
+        }
+
+        return builders;
     }
 
     private Dictionary<byte[], byte[]?> PutsOf(string rule)
@@ -243,6 +279,48 @@ public sealed class CheckpointBatch
             var hash = new HashCode();
             hash.AddBytes(obj);
             return hash.ToHashCode();
+        }
+    }
+}
+
+/// <summary>
+/// Key records of one rule built apart from a <see cref="CheckpointBatch"/>, then handed to it with
+/// <see cref="CheckpointBatch.AddKeys"/>. Not thread-safe; one writer per thread.
+/// </summary>
+public sealed class KeyChunkWriter
+{
+    internal ChunkBuilder Builder { get; } = new();
+
+    internal bool Added { get; set; }
+
+    internal int PutKeys { get; private set; }
+
+    internal int DeletedKeys { get; private set; }
+
+    internal long Bytes { get; private set; }
+
+    /// <summary>Appends one key's state.</summary>
+    public void Append(ReadOnlySpan<byte> key, ReadOnlySpan<byte> state)
+    {
+        CheckOpen();
+        Builder.Add(key, state, tombstone: false);
+        PutKeys++;
+        Bytes += key.Length + state.Length;
+    }
+
+    /// <summary>Appends the deletion of one key.</summary>
+    public void AppendDeleted(ReadOnlySpan<byte> key)
+    {
+        CheckOpen();
+        Builder.Add(key, default, tombstone: true);
+        DeletedKeys++;
+    }
+
+    private void CheckOpen()
+    {
+        if (Added)
+        {
+            throw new InvalidOperationException("these key records were already added to a batch");
         }
     }
 }

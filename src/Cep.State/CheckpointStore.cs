@@ -612,7 +612,7 @@ public sealed class CheckpointStore : IDisposable
                     {
                         var ruleId = ResolveRule(name, newRuleIds, batch);
                         var sequence = 0;
-                        foreach (var (buffer, length, records) in chunks.Chunks)
+                        foreach (var (buffer, length, records) in chunks)
                         {
                             KeyLog.Seal(buffer.AsSpan(0, length), ruleId, next, sequence);
                             var insert = _statements.InsertChunk;

@@ -269,32 +269,40 @@ internal static class CheckpointBench
         return (batch, op.CaptureChanged());
     }
 
-    /// <summary>What the runner's commit task does: serialize the captured keys, then commit.</summary>
+    /// <summary>What the runner's commit task does (RunCheckpointer.Serialize): serialize the captured keys, then
+    /// commit.</summary>
     private static (TimeSpan Serialize, TimeSpan Commit) SerializeAndCommit(CheckpointBatch batch, KeyStateCapture<JsonEvent, string> keys, Codec codec)
     {
         var serialize = Stopwatch.StartNew();
-        var writer = new SnapshotWriter();
-        var scratch = new SnapshotScratch<JsonEvent>();
-        var keyBytes = new byte[256];
-        for (var i = 0; i < keys.Count; i++)
-        {
-            var key = keys.KeyAt(i);
-            var length = Encoding.UTF8.GetBytes(key, keyBytes);
-            writer.Clear();
-            if (keys.Write(i, writer, codec, scratch))
-            {
-                batch.AppendKey("r", keyBytes.AsSpan(0, length), writer.WrittenSpan);
-            }
-            else
-            {
-                batch.AppendDeletedKey("r", keyBytes.AsSpan(0, length));
-            }
-        }
+        batch.AddKeys("r", SerializePart(keys, 0, keys.Count, codec));
 
         serialize.Stop();
         var commit = Stopwatch.StartNew();
         batch.Commit(0);
         return (serialize.Elapsed, commit.Elapsed);
+    }
+
+    private static KeyChunkWriter SerializePart(KeyStateCapture<JsonEvent, string> keys, int from, int to, Codec codec)
+    {
+        var chunks = new KeyChunkWriter();
+        var writer = new SnapshotWriter();
+        var scratch = new SnapshotScratch<JsonEvent>();
+        var keyBytes = new byte[256];
+        for (var i = from; i < to; i++)
+        {
+            var length = Encoding.UTF8.GetBytes(keys.KeyAt(i), keyBytes);
+            writer.Clear();
+            if (keys.Write(i, writer, codec, scratch))
+            {
+                chunks.Append(keyBytes.AsSpan(0, length), writer.WrittenSpan);
+            }
+            else
+            {
+                chunks.AppendDeleted(keyBytes.AsSpan(0, length));
+            }
+        }
+
+        return chunks;
     }
 
     private static string Key(int i) => "\"o" + i.ToString(CultureInfo.InvariantCulture) + "\"";
