@@ -11,10 +11,11 @@ namespace Cep.Runner.Checkpointing;
 
 /// <summary>
 /// <c>cep run --state</c>: restores a run from the state file and checkpoints it. A checkpoint is taken between
-/// two lines (<see cref="RunEngine.BetweenEvents"/>), when nothing is half-processed: the event thread copies
-/// what changed (rule globals, changed keys, file offsets, output lengths after flushing them to the OS) into a
-/// <see cref="CheckpointBatch"/>; a background task fsyncs the outputs and commits the batch, so the loop never
-/// waits for the disk. One commit is in flight at a time; a failed one stops the run (exit 1) with the last good
+/// two lines (<see cref="RunEngine.BetweenEvents"/>), when nothing is half-processed: the event thread writes the
+/// rule globals, captures the changed keys (shallow copies, see <see cref="KeyedPatternOperator{T, TKey}.CaptureChanged"/>)
+/// and notes file offsets and output lengths after flushing them to the OS; a background task serializes the
+/// captured keys into a <see cref="CheckpointBatch"/>, fsyncs the outputs and commits, so the loop never waits for
+/// serialization or the disk. One commit is in flight at a time; a failed one stops the run (exit 1) with the last good
 /// checkpoint intact, because the changes it carried are no longer tracked.
 /// </summary>
 internal sealed class RunCheckpointer : IDisposable
