@@ -38,8 +38,10 @@ public sealed class CrashRecoveryTests : IDisposable
             Assert.True(budget.Elapsed < TimeSpan.FromSeconds(90), $"no finish after {attempt} attempts and {kills} kills");
             using var process = CepProcess.Start(_dir.Path, args, out var stderr);
 
-            // Later attempts wait longer so the run always gets to finish, whatever the machine's speed.
-            var delay = random.Next(250, 900) + (attempt * 60);
+            // Kill early enough that a fast machine still kills the run several times (a whole run takes well under
+            // a second of processing after ~0.2 s of start-up); later attempts wait longer so the run always gets to
+            // finish, whatever the machine's speed.
+            var delay = random.Next(120, 450) + (attempt * 60);
             if (kills < 12 && !process.WaitForExit(delay))
             {
                 process.Kill(entireProcessTree: true);
