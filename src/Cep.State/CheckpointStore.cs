@@ -314,6 +314,187 @@ public sealed class CheckpointStore : IDisposable
         ReadKeysPipelined(rule, (buffer, key, payload) => decode(buffer.AsSpan(key), buffer.AsMemory(payload)), visit, buffersOutliveDecode: false);
     }
 
+    /// <summary>
+    /// As <see cref="ReadKeys{TItem}(SavedRule, RecordDecoder{TItem}, Action{TItem})"/>, decoding on
+    /// <paramref name="decoders"/> threads at once: the reading thread reads, checks and splits chunks into batches
+    /// of keys, each decoding thread gets its own decoder from <paramref name="newDecoder"/> (called once on that
+    /// thread) and decodes whole batches, and <paramref name="visit"/> runs on the caller's thread. Keys are unique
+    /// among the live records, so the order in which they are visited does not matter and is not kept.
+    /// </summary>
+    public void ReadKeys<TItem>(SavedRule rule, Func<RecordDecoder<TItem>> newDecoder, int decoders, Action<TItem> visit)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentNullException.ThrowIfNull(newDecoder);
+        ArgumentNullException.ThrowIfNull(visit);
+        ArgumentOutOfRangeException.ThrowIfLessThan(decoders, 1);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            try
+            {
+                using var transaction = _connection.BeginTransaction(deferred: true);
+
+                // The connection is used by the reading task only; this thread waits on the queue or visits keys, and
+                // every task has ended before this method returns.
+                using var segments = new BlockingCollection<(ChunkWork Chunk, int Start, int Count)>(boundedCapacity: 64);
+                using var queue = new BlockingCollection<(TItem[] Items, int Count)>(boundedCapacity: 64);
+                using var cancel = new CancellationTokenSource();
+                var batchSize = Math.Max(16, 64 * 1024 / Math.Max(1, Unsafe.SizeOf<TItem>()));
+                var reader = Task.Run(() =>
+                {
+                    try
+                    {
+                        ScanChunks(rule.Id, rule.Name, ownBuffers: true, (buffer, entries) =>
+                        {
+                            var chunk = new ChunkWork(buffer, ArrayPool<(Range Key, Range Payload)>.Shared.Rent(Math.Max(1, entries.Count)));
+                            entries.CopyTo(chunk.Entries);
+                            var parts = (entries.Count + batchSize - 1) / batchSize;
+                            if (parts == 0)
+                            {
+                                chunk.Release(1);
+                                return;
+                            }
+
+                            chunk.Pending = parts;
+                            for (var start = 0; start < entries.Count; start += batchSize)
+                            {
+                                try
+                                {
+                                    segments.Add((chunk, start, Math.Min(batchSize, entries.Count - start)), cancel.Token);
+                                }
+                                catch
+                                {
+                                    // This part and those never handed out will not be decoded.
+                                    chunk.Release((entries.Count - start + batchSize - 1) / batchSize);
+                                    throw;
+                                }
+                            }
+                        });
+                    }
+                    catch
+                    {
+                        cancel.Cancel();
+                        throw;
+                    }
+                    finally
+                    {
+                        segments.CompleteAdding();
+                    }
+                });
+                var running = decoders;
+                // Dedicated threads: the pool would add threads for long CPU-bound work only slowly.
+                var decoding = Enumerable.Range(0, decoders).Select(_ => Task.Factory.StartNew(() =>
+                {
+                    try
+                    {
+                        var decode = newDecoder();
+                        foreach (var (chunk, start, count) in segments.GetConsumingEnumerable(cancel.Token))
+                        {
+                            try
+                            {
+                                var items = ArrayPool<TItem>.Shared.Rent(count);
+                                for (var i = 0; i < count; i++)
+                                {
+                                    var (key, payload) = chunk.Entries[start + i];
+                                    items[i] = decode(chunk.Buffer.AsSpan(key), chunk.Buffer.AsMemory(payload));
+                                }
+
+                                queue.Add((items, count), cancel.Token);
+                            }
+                            finally
+                            {
+                                chunk.Release(1);
+                            }
+                        }
+                    }
+                    catch
+                    {
+                        cancel.Cancel();
+                        throw;
+                    }
+                    finally
+                    {
+                        if (Interlocked.Decrement(ref running) == 0)
+                        {
+                            queue.CompleteAdding();
+                        }
+                    }
+                }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+                Task[] stages = [reader, .. decoding];
+                try
+                {
+                    foreach (var (items, count) in queue.GetConsumingEnumerable(cancel.Token))
+                    {
+                        try
+                        {
+                            for (var i = 0; i < count; i++)
+                            {
+                                visit(items[i]);
+                            }
+                        }
+                        finally
+                        {
+                            ArrayPool<TItem>.Shared.Return(items, clearArray: RuntimeHelpers.IsReferenceOrContainsReferences<TItem>());
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (cancel.IsCancellationRequested && stages.Any(t => !t.IsCompletedSuccessfully))
+                {
+                    // A stage failed and cancelled the others: its own exception is reported below.
+                }
+                catch
+                {
+                    cancel.Cancel();
+                    WaitQuietly(stages);
+                    throw;
+                }
+
+                WaitQuietly(stages);
+                // Report the first real failure, not the cancellations it caused in the other stages.
+                var failed = stages.FirstOrDefault(t => t.IsFaulted && t.Exception!.InnerException is not OperationCanceledException)
+                    ?? stages.FirstOrDefault(t => !t.IsCompletedSuccessfully);
+                failed?.GetAwaiter().GetResult();
+                transaction.Commit();
+            }
+            catch (SqliteException e)
+            {
+                throw Translate(e, Path, "read");
+            }
+        }
+    }
+
+    private static void WaitQuietly(Task[] tasks)
+    {
+        try
+        {
+            Task.WaitAll(tasks);
+        }
+        catch (AggregateException)
+        {
+            // Observed by the caller, which reports the first real failure.
+        }
+    }
+
+    /// <summary>A chunk's bytes and key ranges, shared by the batches cut from it; back to the pools after the
+    /// last one is decoded.</summary>
+    private sealed class ChunkWork(byte[] buffer, (Range Key, Range Payload)[] entries)
+    {
+        public byte[] Buffer { get; } = buffer;
+
+        public (Range Key, Range Payload)[] Entries { get; } = entries;
+
+        public int Pending;
+
+        public void Release(int parts)
+        {
+            if (Interlocked.Add(ref Pending, -parts) <= 0)
+            {
+                ArrayPool<(Range Key, Range Payload)>.Shared.Return(Entries);
+                ArrayPool<byte>.Shared.Return(Buffer);
+            }
+        }
+    }
+
     private void ReadKeysPipelined<TItem>(SavedRule rule, Func<byte[], Range, Range, TItem> decode, Action<TItem> visit, bool buffersOutliveDecode)
     {
         ArgumentNullException.ThrowIfNull(rule);

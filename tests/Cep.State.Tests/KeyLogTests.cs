@@ -215,6 +215,75 @@ public sealed class KeyLogTests : IDisposable
         Assert.Contains("key chunk 1/2 of rule 'r'", error.Message);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void ReadKeys_ParallelDecoders_EveryKeyOnceEachDecoderOnItsOwnThread(int decoders)
+    {
+        WriteKeys(30_000);
+        using var store = CheckpointStore.Open(StatePath);
+        var rule = store.Load()!.Rules["r"];
+        var caller = Environment.CurrentManagedThreadId;
+        var decoderThreads = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        store.ReadKeys<(string Key, string State)>(
+            rule,
+            () =>
+            {
+                // One decoder per thread, never shared: a per-decoder counter that a second thread would corrupt.
+                var owner = Environment.CurrentManagedThreadId;
+                Assert.True(decoderThreads.TryAdd(owner, 0), "a decoding thread asked for a second decoder");
+                return (key, payload) =>
+                {
+                    Assert.Equal(owner, Environment.CurrentManagedThreadId);
+                    return (Encoding.UTF8.GetString(key), string.Join(",", payload.ToArray()));
+                };
+            },
+            decoders,
+            item =>
+            {
+                Assert.Equal(caller, Environment.CurrentManagedThreadId);
+                Assert.True(seen.TryAdd(item.Key, item.State), $"{item.Key} handed out twice");
+            });
+
+        Assert.Equal(decoders, decoderThreads.Count);
+        Assert.DoesNotContain(caller, decoderThreads.Keys);
+        var expected = CheckpointStoreTests.ReadAll(store, rule);
+        Assert.Equal(expected.Count, seen.Count);
+        Assert.All(expected, e => Assert.Equal(e.State, seen[e.Key]));
+    }
+
+    [Fact]
+    public void ReadKeys_ParallelDecoderThrows_ItsExceptionPropagatesAndStoreStaysUsable()
+    {
+        WriteKeys(30_000);
+        using var store = CheckpointStore.Open(StatePath);
+        var rule = store.Load()!.Rules["r"];
+        var decoded = 0;
+        var error = Assert.Throws<InvalidDataException>(() => store.ReadKeys<int>(
+            rule,
+            () => (key, _) => Interlocked.Increment(ref decoded) == 10_000 ? throw new InvalidDataException("saved event does not parse") : key.Length,
+            decoders: 3,
+            _ => { }));
+        Assert.Equal("saved event does not parse", error.Message);
+
+        var count = 0;
+        store.ReadKeys(store.Load()!.Rules["r"], (_, _) => count++);
+        Assert.Equal(30_000, count);
+    }
+
+    [Fact]
+    public void ReadKeys_ParallelDecodersDamagedLaterChunk_ThrowsTheCorruption()
+    {
+        WriteKeys(30_000);
+        Execute("UPDATE cep_chunks SET data = substr(data, 1, 100) || x'00' || substr(data, 102) WHERE seq = 2");
+        using var store = CheckpointStore.Open(StatePath);
+        var error = Assert.Throws<StateException>(() => store.ReadKeys<int>(store.Load()!.Rules["r"], () => (key, _) => key.Length, 2, _ => { }));
+        Assert.Equal(StateErrorKind.Corrupt, error.Kind);
+        Assert.Contains("key chunk 1/2 of rule 'r'", error.Message);
+    }
+
     [Fact]
     public void ReadKeys_ChunkMovedToAnotherGeneration_RefusedWithBadChecksum()
     {

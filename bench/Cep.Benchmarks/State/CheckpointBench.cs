@@ -71,6 +71,9 @@ internal static class CheckpointBench
             return shared;
         }
 
+        /// <summary>A codec for another decoding thread (the stream names it maps are its own).</summary>
+        public Codec ForAnotherThread() => new(fields) { Instrument = Instrument };
+
         public void WriteKey(SnapshotWriter writer, string key) => writer.WriteString(key);
 
         public string ReadKey(SnapshotReader reader) => reader.ReadString() ?? throw new InvalidDataException("null key");
@@ -223,6 +226,9 @@ internal static class CheckpointBench
 
     /// <summary>The runner's restore path (RunCheckpointer.Restore): the store's thread reads chunks and decodes keys
     /// (events parsed), this thread installs them.</summary>
+    /// <summary>Decoding threads of a restore, as the runner chooses them.</summary>
+    private static readonly int RestoreDecoders = int.TryParse(Environment.GetEnvironmentVariable("CEP_RESTORE_DECODERS"), out var d) ? d : Math.Clamp(Environment.ProcessorCount, 1, 4);
+
     private static KeyedPatternOperator<JsonEvent, string> Restore(string path, CompiledPattern<JsonEvent> pattern, Codec codec, bool instrument)
     {
         codec.Instrument = instrument;
@@ -233,6 +239,7 @@ internal static class CheckpointBench
         TimeSpan opened, loaded;
         var restoredKeys = 0;
         long installTicks = 0;
+        var codecs = new System.Collections.Concurrent.ConcurrentBag<Codec>();
         using (var store = CheckpointStore.Open(path))
         {
             opened = restore.Elapsed;
@@ -241,15 +248,21 @@ internal static class CheckpointBench
             var rule = saved.Rules["r"];
             restored.ReadGlobal(new SnapshotReader(rule.Global), codec);
             restored.EnsureKeyCapacity((int)rule.KeyCount);
-            var reader = new SnapshotReader(ReadOnlyMemory<byte>.Empty);
-            var scratch = new SnapshotScratch<JsonEvent>();
-            store.ReadKeys(
+            store.ReadKeys<(string Key, DecodedKey<JsonEvent> State)>(
                 rule,
-                (key, state) =>
+                () =>
                 {
-                    reader.Reset(state);
-                    return (Key: Encoding.UTF8.GetString(key), State: restored.DecodeKey(reader, codec, scratch));
+                    var reader = new SnapshotReader(ReadOnlyMemory<byte>.Empty);
+                    var scratch = new SnapshotScratch<JsonEvent>();
+                    var own = codec.ForAnotherThread();
+                    codecs.Add(own);
+                    return (key, state) =>
+                    {
+                        reader.Reset(state);
+                        return (Encoding.UTF8.GetString(key), restored.DecodeKey(reader, own, scratch));
+                    };
                 },
+                RestoreDecoders,
                 item =>
                 {
                     var t0 = instrument ? Stopwatch.GetTimestamp() : 0;
@@ -263,6 +276,7 @@ internal static class CheckpointBench
         }
 
         restore.Stop();
+        codec.ParseTicks = codecs.Sum(c => c.ParseTicks);
         Console.WriteLine(
             $"restore{(instrument ? " again, warm, with clock reads per key for the breakdown" : " (first, cold code)")}: {restore.Elapsed.TotalMilliseconds:N0} ms (open with quick_check {opened.TotalMilliseconds:N0} ms, "
             + $"load {(loaded - opened).TotalMilliseconds:N0} ms, read and rebuild {restoredKeys:N0} keys {(restore.Elapsed - loaded).TotalMilliseconds:N0} ms"

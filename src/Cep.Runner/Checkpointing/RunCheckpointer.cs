@@ -219,20 +219,25 @@ internal sealed class RunCheckpointer : IDisposable
             try
             {
                 op.ReadGlobal(new SnapshotReader(rule.Global), _codec);
-                // Keys come newest chunk first, each once. The store reads and checks chunks on a second thread, which
-                // also decodes each key's state (parsing its events: the codec's reading side and the field table are
-                // used by that thread only); this thread installs the decoded keys into the operator.
+                // Keys come newest chunk first, each once. The store reads and checks chunks on one thread and decodes
+                // keys on others (parsing their events), each decoding thread with its own reader, scratch and codec
+                // (the field table is shared: parsing only reads it, and its string caches tolerate races); this
+                // thread installs the decoded keys into the operator.
                 op.EnsureKeyCapacity((int)Math.Min(rule.KeyCount, 1 << 26));
-                var reader = new SnapshotReader(ReadOnlyMemory<byte>.Empty);
-                var scratch = new SnapshotScratch<JsonEvent>();
-                var codec = _codec;
-                _store.ReadKeys(
+                _store.ReadKeys<(string Key, DecodedKey<JsonEvent> State)>(
                     rule,
-                    (key, state) =>
+                    () =>
                     {
-                        reader.Reset(state);
-                        return (Key: Encoding.UTF8.GetString(key), State: op.DecodeKey(reader, codec, scratch));
+                        var reader = new SnapshotReader(ReadOnlyMemory<byte>.Empty);
+                        var scratch = new SnapshotScratch<JsonEvent>();
+                        var codec = new JsonEventCodec(fields);
+                        return (key, state) =>
+                        {
+                            reader.Reset(state);
+                            return (Encoding.UTF8.GetString(key), op.DecodeKey(reader, codec, scratch));
+                        };
                     },
+                    RestoreDecoders,
                     item => op.InstallKey(item.Key, item.State));
             }
             catch (Exception e) when (e is InvalidDataException or ArgumentOutOfRangeException or IndexOutOfRangeException or EndOfStreamException)
@@ -251,6 +256,10 @@ internal sealed class RunCheckpointer : IDisposable
         _error.WriteLine($"state: resumed from checkpoint #{_saved.CheckpointId} of {_store.Path} ({restored} key(s) restored)");
         engine.AdvanceClockAll();
     }
+
+    /// <summary>Threads that decode keys during a restore: one per core, up to four (decoding is mostly parsing
+    /// events; beyond four the installing thread is the bottleneck).</summary>
+    private static int RestoreDecoders => Math.Clamp(Environment.ProcessorCount, 1, 4);
 
     /// <summary>Hooks interval checkpoints into the engine's loop.</summary>
     public void Attach(RunEngine engine)
