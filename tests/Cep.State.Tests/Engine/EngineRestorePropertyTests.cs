@@ -11,18 +11,7 @@ namespace Cep.State.Tests.Engine;
 /// </summary>
 public sealed class EngineRestorePropertyTests
 {
-    public sealed record Ev(string Key, char Type, long Ts, int Id);
-
-    private static readonly Gen<Ev[]> Events = Gen.ListOf(
-            Gen.Elements("k1", "k2", "k3").SelectMany(
-                key => Gen.Elements('a', 'b', 'c', 'x').SelectMany(type => Gen.Choose(-20, 60), (type, delta) => (type, delta)),
-                (key, rest) => (Item1: key, Item2: rest.type, Item3: rest.delta)))
-        .Select(items =>
-        {
-            // Mostly increasing timestamps with some disorder (out-of-orderness 30 covers most of it; the rest is late).
-            var ts = 1000L;
-            return items.Select((item, i) => new Ev(item.Item1, item.Item2, ts += item.Item3, i)).ToArray();
-        });
+    private static readonly Gen<Ev[]> Events = EngineWorkload.Events("k1", "k2", "k3");
 
     private static readonly Gen<(Ev[] Events, int Cut)> EventsAndCut =
         Events.SelectMany(events => Gen.Choose(0, events.Length), (events, cut) => (events, cut));
@@ -87,8 +76,8 @@ public sealed class EngineRestorePropertyTests
                 {
                     var restored = NewOperator(pattern, afterRestart);
                     var saved = store.Load()!;
-                    restored.ReadGlobal(new SnapshotReader(saved.Rules["r"].Global), Codec.Instance);
-                    store.ReadKeys(saved.Rules["r"], (key, state) => restored.ReadKey(System.Text.Encoding.UTF8.GetString(key.Span), new SnapshotReader(state), Codec.Instance));
+                    restored.ReadGlobal(new SnapshotReader(saved.Rules["r"].Global), EvCodec.Instance);
+                    store.ReadKeys(saved.Rules["r"], (key, state) => restored.ReadKey(System.Text.Encoding.UTF8.GetString(key.Span), new SnapshotReader(state), EvCodec.Instance));
                     Feed(restored, events[cut..]);
                     restored.EndInput(0);
                 }
@@ -103,45 +92,25 @@ public sealed class EngineRestorePropertyTests
 
     private static IEnumerable<CompiledPattern<Ev>> Patterns()
     {
-        // a followedBy b within 100 ms, timeouts reported.
-        yield return PatternCompiler.Compile(new PatternSpec<Ev>(
-            [
-                new StepSpec<Ev>("a", Contiguity.Begin) { Condition = (e, _) => e.Type == 'a', ConditionReadsContext = false },
-                new StepSpec<Ev>("b", Contiguity.Relaxed) { Condition = (e, _) => e.Type == 'b', ConditionReadsContext = false },
-            ],
-            withinMs: 100));
-
-        // a, then one or more c (relaxed), then b; no window: state builds up and is discarded at the end.
-        yield return PatternCompiler.Compile(new PatternSpec<Ev>(
-            [
-                new StepSpec<Ev>("a", Contiguity.Begin) { Condition = (e, _) => e.Type == 'a', ConditionReadsContext = false },
-                new StepSpec<Ev>("c", Contiguity.NonDeterministic) { Condition = (e, _) => e.Type == 'c', ConditionReadsContext = false, MinTimes = 1, MaxTimes = int.MaxValue },
-                new StepSpec<Ev>("b", Contiguity.Relaxed) { Condition = (e, _) => e.Type == 'b', ConditionReadsContext = false },
-            ]));
+        yield return EngineWorkload.FollowedByWithin();
+        yield return EngineWorkload.BranchingWithoutWindow();
     }
 
-    private static KeyedPatternOperator<Ev, string> NewOperator(CompiledPattern<Ev> pattern, Sink sink) =>
-        new(pattern, new OperatorOptions { TimeMode = TimeMode.EventTime, OutOfOrdernessMs = 30 }, sink, StringComparer.Ordinal, trackChanges: true);
+    private static KeyedPatternOperator<Ev, string> NewOperator(CompiledPattern<Ev> pattern, Sink sink) => EngineWorkload.NewOperator(pattern, sink);
 
-    private static void Feed(KeyedPatternOperator<Ev, string> op, IEnumerable<Ev> events)
-    {
-        foreach (var e in events)
-        {
-            op.OnEvent(0, e.Key, e, e.Ts, 0);
-        }
-    }
+    private static void Feed(KeyedPatternOperator<Ev, string> op, IEnumerable<Ev> events) => EngineWorkload.Feed(op, events);
 
     private static void Checkpoint(CheckpointStore store, KeyedPatternOperator<Ev, string> op, Sink sink)
     {
         var batch = store.BeginCheckpoint();
         var writer = new SnapshotWriter();
-        op.WriteGlobal(writer, Codec.Instance);
+        op.WriteGlobal(writer, EvCodec.Instance);
         batch.SetRule("r", "fp", "s", writer.WrittenSpan);
         foreach (var key in op.ChangedKeys)
         {
             writer.Clear();
             var keyBytes = System.Text.Encoding.UTF8.GetBytes(key);
-            if (op.WriteKey(key, writer, Codec.Instance))
+            if (op.WriteKey(key, writer, EvCodec.Instance))
             {
                 batch.PutKey("r", keyBytes, writer.WrittenSpan);
             }
@@ -160,12 +129,12 @@ public sealed class EngineRestorePropertyTests
     {
         var all = new List<(string, byte[])>();
         var writer = new SnapshotWriter();
-        op.WriteGlobal(writer, Codec.Instance);
+        op.WriteGlobal(writer, EvCodec.Instance);
         all.Add(("", writer.ToArray()));
         foreach (var key in op.Keys.Order(StringComparer.Ordinal))
         {
             writer.Clear();
-            if (op.WriteKey(key, writer, Codec.Instance))
+            if (op.WriteKey(key, writer, EvCodec.Instance))
             {
                 all.Add((key, writer.ToArray()));
             }
@@ -179,31 +148,11 @@ public sealed class EngineRestorePropertyTests
 
     private static void RestoreAll(KeyedPatternOperator<Ev, string> op, List<(string Key, byte[] State)> snapshot)
     {
-        op.ReadGlobal(new SnapshotReader(snapshot[0].State), Codec.Instance);
+        op.ReadGlobal(new SnapshotReader(snapshot[0].State), EvCodec.Instance);
         foreach (var (key, state) in snapshot.Skip(1))
         {
-            op.ReadKey(key, new SnapshotReader(state), Codec.Instance);
+            op.ReadKey(key, new SnapshotReader(state), EvCodec.Instance);
         }
-    }
-
-    private sealed class Codec : ISnapshotCodec<Ev, string>
-    {
-        public static readonly Codec Instance = new();
-
-        public void WriteEvent(SnapshotWriter writer, Ev @event)
-        {
-            writer.WriteString(@event.Key);
-            writer.WriteVarUInt(@event.Type);
-            writer.WriteVarInt(@event.Ts);
-            writer.WriteVarInt(@event.Id);
-        }
-
-        public Ev ReadEvent(SnapshotReader reader) =>
-            new(reader.ReadString()!, (char)reader.ReadVarUInt(), reader.ReadVarInt(), (int)reader.ReadVarInt());
-
-        public void WriteKey(SnapshotWriter writer, string key) => writer.WriteString(key);
-
-        public string ReadKey(SnapshotReader reader) => reader.ReadString()!;
     }
 
     /// <summary>Records as text; remembers how many existed at the last checkpoint.</summary>

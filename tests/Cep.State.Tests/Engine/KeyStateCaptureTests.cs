@@ -11,17 +11,7 @@ namespace Cep.State.Tests.Engine;
 /// </summary>
 public sealed class KeyStateCaptureTests
 {
-    public sealed record Ev(string Key, char Type, long Ts, int Id);
-
-    private static readonly Gen<Ev[]> Events = Gen.ListOf(
-            Gen.Elements("k1", "k2", "k3", "k4").SelectMany(
-                key => Gen.Elements('a', 'b', 'c', 'x').SelectMany(type => Gen.Choose(-20, 60), (type, delta) => (type, delta)),
-                (key, rest) => (Key: key, Type: rest.type, Delta: rest.delta)))
-        .Select(items =>
-        {
-            var ts = 1000L;
-            return items.Select((item, i) => new Ev(item.Key, item.Type, ts += item.Delta, i)).ToArray();
-        });
+    private static readonly Gen<Ev[]> Events = EngineWorkload.Events("k1", "k2", "k3", "k4");
 
     /// <summary>Events and up to four cut points (indices into the events, sorted).</summary>
     private static readonly Gen<(Ev[] Events, int[] Cuts)> EventsAndCuts = Events.SelectMany(
@@ -51,7 +41,7 @@ public sealed class KeyStateCaptureTests
                     foreach (var key in op.ChangedKeys)
                     {
                         writer.Clear();
-                        atCut[key] = op.WriteKey(key, writer, Codec.Instance) ? Convert.ToHexString(writer.WrittenSpan) : null;
+                        atCut[key] = op.WriteKey(key, writer, EvCodec.Instance) ? Convert.ToHexString(writer.WrittenSpan) : null;
                     }
 
                     expected.Add(atCut);
@@ -92,7 +82,7 @@ public sealed class KeyStateCaptureTests
         Assert.True(capture.IsDeleted(0));
         Assert.Equal(1, capture.DeletedCount);
         var writer = new SnapshotWriter();
-        Assert.False(capture.Write(0, writer, Codec.Instance, new SnapshotScratch<Ev>()));
+        Assert.False(capture.Write(0, writer, EvCodec.Instance, new SnapshotScratch<Ev>()));
         Assert.Equal(0, writer.Length);
         Assert.Throws<ArgumentOutOfRangeException>(() => capture.KeyAt(1));
     }
@@ -116,12 +106,12 @@ public sealed class KeyStateCaptureTests
                 var source = NewOperator(pattern);
                 Feed(source, events[..cut]);
                 var global = new SnapshotWriter();
-                source.WriteGlobal(global, Codec.Instance);
+                source.WriteGlobal(global, EvCodec.Instance);
                 var keys = source.Keys.ToList();
                 var blobs = keys.Select(key =>
                 {
                     var writer = new SnapshotWriter();
-                    source.WriteKey(key, writer, Codec.Instance);
+                    source.WriteKey(key, writer, EvCodec.Instance);
                     return writer.ToArray();
                 }).ToList();
 
@@ -131,11 +121,11 @@ public sealed class KeyStateCaptureTests
                 {
                     var sink = new TextSink();
                     var restored = NewOperator(pattern, sink);
-                    restored.ReadGlobal(new SnapshotReader(global.ToArray()), Codec.Instance);
+                    restored.ReadGlobal(new SnapshotReader(global.ToArray()), EvCodec.Instance);
                     restored.EnsureKeyCapacity(keys.Count);
                     foreach (var i in reversed ? Enumerable.Range(0, keys.Count).Reverse() : Enumerable.Range(0, keys.Count))
                     {
-                        restored.ReadKey(keys[i], new SnapshotReader(blobs[i]), Codec.Instance);
+                        restored.ReadKey(keys[i], new SnapshotReader(blobs[i]), EvCodec.Instance);
                     }
 
                     Feed(restored, events[cut..]);
@@ -160,7 +150,7 @@ public sealed class KeyStateCaptureTests
                 var blobs = source.Keys.Order(StringComparer.Ordinal).Select(key =>
                 {
                     var writer = new SnapshotWriter();
-                    source.WriteKey(key, writer, Codec.Instance);
+                    source.WriteKey(key, writer, EvCodec.Instance);
                     return (Key: key, Bytes: writer.ToArray());
                 }).ToList();
 
@@ -168,7 +158,7 @@ public sealed class KeyStateCaptureTests
                 var decoded = Task.Run(() =>
                 {
                     var scratch = new SnapshotScratch<Ev>();
-                    return blobs.Select(blob => (blob.Key, State: restored.DecodeKey(new SnapshotReader(blob.Bytes), Codec.Instance, scratch))).ToList();
+                    return blobs.Select(blob => (blob.Key, State: restored.DecodeKey(new SnapshotReader(blob.Bytes), EvCodec.Instance, scratch))).ToList();
                 }).GetAwaiter().GetResult();
                 foreach (var (key, state) in decoded)
                 {
@@ -179,7 +169,7 @@ public sealed class KeyStateCaptureTests
                 var again = restored.Keys.Order(StringComparer.Ordinal).Select(key =>
                 {
                     var writer = new SnapshotWriter();
-                    restored.WriteKey(key, writer, Codec.Instance);
+                    restored.WriteKey(key, writer, EvCodec.Instance);
                     return (Key: key, Bytes: writer.ToArray());
                 }).ToList();
                 return again.Select(b => b.Key + "=" + Convert.ToHexString(b.Bytes))
@@ -196,7 +186,7 @@ public sealed class KeyStateCaptureTests
         for (var i = 0; i < capture.Count; i++)
         {
             writer.Clear();
-            result[capture.KeyAt(i)] = capture.Write(i, writer, Codec.Instance, scratch) ? Convert.ToHexString(writer.WrittenSpan) : null;
+            result[capture.KeyAt(i)] = capture.Write(i, writer, EvCodec.Instance, scratch) ? Convert.ToHexString(writer.WrittenSpan) : null;
         }
 
         return result;
@@ -207,21 +197,8 @@ public sealed class KeyStateCaptureTests
 
     private static IEnumerable<CompiledPattern<Ev>> Patterns()
     {
-        // a followedBy b within 100 ms.
-        yield return PatternCompiler.Compile(new PatternSpec<Ev>(
-            [
-                new StepSpec<Ev>("a", Contiguity.Begin) { Condition = (e, _) => e.Type == 'a', ConditionReadsContext = false },
-                new StepSpec<Ev>("b", Contiguity.Relaxed) { Condition = (e, _) => e.Type == 'b', ConditionReadsContext = false },
-            ],
-            withinMs: 100));
-
-        // a, then one or more c (followedByAny: branches share prefixes), then b; no window.
-        yield return PatternCompiler.Compile(new PatternSpec<Ev>(
-            [
-                new StepSpec<Ev>("a", Contiguity.Begin) { Condition = (e, _) => e.Type == 'a', ConditionReadsContext = false },
-                new StepSpec<Ev>("c", Contiguity.NonDeterministic) { Condition = (e, _) => e.Type == 'c', ConditionReadsContext = false, MinTimes = 1, MaxTimes = int.MaxValue },
-                new StepSpec<Ev>("b", Contiguity.Relaxed) { Condition = (e, _) => e.Type == 'b', ConditionReadsContext = false },
-            ]));
+        yield return EngineWorkload.FollowedByWithin();
+        yield return EngineWorkload.BranchingWithoutWindow();
 
         // Overlapping matches under skip-past-last-event: completed matches wait behind earlier partial matches.
         yield return PatternCompiler.Compile(new PatternSpec<Ev>(
@@ -234,35 +211,9 @@ public sealed class KeyStateCaptureTests
     }
 
     private static KeyedPatternOperator<Ev, string> NewOperator(CompiledPattern<Ev> pattern, IPatternSink<Ev, string>? sink = null) =>
-        new(pattern, new OperatorOptions { TimeMode = TimeMode.EventTime, OutOfOrdernessMs = 30 }, sink ?? new NullSink(), StringComparer.Ordinal, trackChanges: true);
+        EngineWorkload.NewOperator(pattern, sink ?? new NullSink());
 
-    private static void Feed(KeyedPatternOperator<Ev, string> op, IEnumerable<Ev> events)
-    {
-        foreach (var e in events)
-        {
-            op.OnEvent(0, e.Key, e, e.Ts, 0);
-        }
-    }
-
-    private sealed class Codec : ISnapshotCodec<Ev, string>
-    {
-        public static readonly Codec Instance = new();
-
-        public void WriteEvent(SnapshotWriter writer, Ev @event)
-        {
-            writer.WriteString(@event.Key);
-            writer.WriteVarUInt(@event.Type);
-            writer.WriteVarInt(@event.Ts);
-            writer.WriteVarInt(@event.Id);
-        }
-
-        public Ev ReadEvent(SnapshotReader reader) =>
-            new(reader.ReadString()!, (char)reader.ReadVarUInt(), reader.ReadVarInt(), (int)reader.ReadVarInt());
-
-        public void WriteKey(SnapshotWriter writer, string key) => writer.WriteString(key);
-
-        public string ReadKey(SnapshotReader reader) => reader.ReadString()!;
-    }
+    private static void Feed(KeyedPatternOperator<Ev, string> op, IEnumerable<Ev> events) => EngineWorkload.Feed(op, events);
 
     private sealed class NullSink : IPatternSink<Ev, string>
     {
