@@ -1,15 +1,15 @@
 using System.Text;
-using Cep.Rules.Events;
 using Cep.State;
 
-namespace Cep.Runner.Checkpointing;
+namespace Cep.Rules.Events;
 
 /// <summary>
 /// Snapshot codec of the runner's events and keys. An event is stored as its stream, line number and raw JSON
 /// object (what the record prints); restoring parses the raw bytes again with the run's field table, so the
-/// restored event is the one the parser would build from the input line.
+/// restored event is the one the parser would build from the input line. The runner checkpoints with it; the
+/// state benchmark measures with it.
 /// </summary>
-internal sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
+public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
 {
     private readonly FieldTable _fields;
 
@@ -19,20 +19,25 @@ internal sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
 
     public JsonEventCodec(FieldTable fields)
     {
+        ArgumentNullException.ThrowIfNull(fields);
         _fields = fields;
     }
 
     public void WriteEvent(SnapshotWriter writer, JsonEvent @event)
     {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(@event);
         writer.WriteString(@event.Stream);
         writer.WriteVarInt(@event.Line);
         writer.WriteBytes(@event.Raw.Span);
     }
 
-    /// <summary>Reading is single-threaded (restore); writing (<see cref="WriteEvent"/>, <see cref="WriteKey"/>) touches
-    /// nothing but the writer and the immutable event, so checkpoint tasks may call it beside the event loop.</summary>
+    /// <summary>An instance reads on one thread at a time (each thread that decodes a restore has its own; the field
+    /// table may be shared). Writing (<see cref="WriteEvent"/>, <see cref="WriteKey"/>) touches nothing but the writer
+    /// and the immutable event, so checkpoint tasks may call it beside the event loop.</summary>
     public JsonEvent ReadEvent(SnapshotReader reader)
     {
+        ArgumentNullException.ThrowIfNull(reader);
         var utf8 = reader.ReadStringUtf8() ?? throw new InvalidDataException("event without a stream name");
         var stream = StreamName(utf8.Span);
         var line = reader.ReadVarInt();
@@ -61,7 +66,15 @@ internal sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
         return shared;
     }
 
-    public void WriteKey(SnapshotWriter writer, string key) => writer.WriteString(key);
+    public void WriteKey(SnapshotWriter writer, string key)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteString(key);
+    }
 
-    public string ReadKey(SnapshotReader reader) => reader.ReadString() ?? throw new InvalidDataException("null key");
+    public string ReadKey(SnapshotReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return reader.ReadString() ?? throw new InvalidDataException("null key");
+    }
 }
