@@ -1,30 +1,90 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
 namespace Cep.Runtime;
 
 /// <summary>
-/// Events waiting for the watermark, released in (timestamp, arrival) order. Most streams are nearly in order,
-/// so an event not earlier than the last one buffered joins a FIFO ring (O(1), sequential memory); only an event
-/// that overtakes it goes to a binary heap. The next event is the smaller of the two heads. Arrival numbers are
-/// unique, so the order is total and the same as a single priority queue's.
+/// Events waiting for the watermark, released in (timestamp, arrival) order, with O(1) insert and release for
+/// bounded disorder. The buffer is a calendar: a power-of-two ring of one-millisecond buckets covering the span
+/// [cursor, cursor + buckets), where the cursor is the timestamp of the earliest buffered event. Each bucket is a
+/// FIFO list threaded through a pooled entry array; with one bucket per millisecond every entry of a bucket has the
+/// same timestamp, and since arrival numbers grow, appending keeps a bucket in (timestamp, arrival) order without
+/// any sorting. A two-level bitmap of non-empty buckets lets the cursor jump over empty spans 64 or 4096 buckets at
+/// a time. Anything the ring cannot place in order (beyond its span, behind the cursor by more than the span, or an
+/// arrival number not above its bucket's last) goes to an overflow heap; the next event is the smaller of the ring's
+/// head and the heap's top, so the order is exactly a single priority queue's for any input. When events keep
+/// missing the ring because the disorder is wider than its span, the ring grows to fit them (up to
+/// <see cref="DefaultMaxBuckets"/>).
 /// </summary>
 internal sealed class ReorderBuffer<TElement>
 {
-    private readonly PriorityQueue<TElement, (long Timestamp, long Sequence)> _heap = new();
-    private Item[] _ring = new Item[16];
-    private int _head;
-    private int _count;
-    private (long Timestamp, long Sequence) _last = (long.MinValue, long.MinValue);
+    /// <summary>Initial span in milliseconds: enough for sub-second disorder without growing.</summary>
+    public const int DefaultInitialBuckets = 1024;
 
-    public int Count => _count + _heap.Count;
+    /// <summary>Largest span (~17.5 minutes, 8 MiB of buckets); wider disorder is served by the overflow heap.</summary>
+    public const int DefaultMaxBuckets = 1 << 20;
+
+    private const int MissesBeforeGrowing = 32;
+
+    private readonly PriorityQueue<TElement, (long Timestamp, long Sequence)> _heap = new();
+    private readonly int _maxBuckets;
+    private Bucket[] _buckets;
+    private ulong[] _bits;
+    private ulong[] _summary;
+    private int _mask;
+    private Entry[] _entries = new Entry[64];
+    private int _entriesUsed;
+    private int _free = -1;
+    private int _ringCount;
+    private long _cursor;
+    private long _maxSlot;
+    private int _misses;
+
+    public ReorderBuffer()
+        : this(DefaultInitialBuckets, DefaultMaxBuckets)
+    {
+    }
+
+    /// <summary>A buffer with a ring of <paramref name="initialBuckets"/> one-millisecond buckets that may grow to
+    /// <paramref name="maxBuckets"/> (both powers of two, at least 64).</summary>
+    public ReorderBuffer(int initialBuckets, int maxBuckets)
+    {
+        if (initialBuckets < 64 || !BitOperations.IsPow2(initialBuckets))
+        {
+            throw new ArgumentOutOfRangeException(nameof(initialBuckets), initialBuckets, "Must be a power of two, at least 64.");
+        }
+        if (maxBuckets < initialBuckets || !BitOperations.IsPow2(maxBuckets))
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxBuckets), maxBuckets, "Must be a power of two, at least initialBuckets.");
+        }
+        _maxBuckets = maxBuckets;
+        (_buckets, _bits, _summary) = NewRing(initialBuckets);
+        _mask = initialBuckets - 1;
+    }
+
+    public int Count => _ringCount + _heap.Count;
+
+    /// <summary>Number of one-millisecond buckets in the ring (its span), for tests and diagnostics.</summary>
+    public int Span => _buckets.Length;
 
     /// <summary>Every buffered element with its order, in no particular order (for snapshots).</summary>
     public IEnumerable<(TElement Element, (long Timestamp, long Sequence) Priority)> UnorderedItems
     {
         get
         {
-            for (var i = 0; i < _count; i++)
+            for (var word = 0; word < _bits.Length; word++)
             {
-                var item = _ring[(_head + i) % _ring.Length];
-                yield return (item.Element, item.Order);
+                var bits = _bits[word];
+                while (bits != 0)
+                {
+                    var index = (word << 6) | BitOperations.TrailingZeroCount(bits);
+                    bits &= bits - 1;
+                    var timestamp = SlotOf(index);
+                    for (var e = _buckets[index].Head; e >= 0; e = _entries[e].Next)
+                    {
+                        yield return (_entries[e].Element, (timestamp, _entries[e].Sequence));
+                    }
+                }
             }
             foreach (var item in _heap.UnorderedItems)
             {
@@ -35,72 +95,265 @@ internal sealed class ReorderBuffer<TElement>
 
     public void Enqueue(TElement element, (long Timestamp, long Sequence) order)
     {
-        if (_count > 0 && order.CompareTo(_last) < 0)
+        var slot = order.Timestamp;
+        if (_ringCount == 0)
         {
+            _cursor = slot;
+            _maxSlot = slot;
+        }
+        else if (slot >= _cursor)
+        {
+            // Unsigned: the exact distance even when it does not fit a long.
+            var ahead = unchecked((ulong)(slot - _cursor));
+            if (ahead >= (ulong)_buckets.Length)
+            {
+                Overflow(element, order, ahead);
+                return;
+            }
+            if (slot > _maxSlot)
+            {
+                _maxSlot = slot;
+            }
+        }
+        else
+        {
+            // Earlier than every event in the ring: the cursor moves back if the span still covers the latest one.
+            var behind = unchecked((ulong)(_maxSlot - slot));
+            if (behind >= (ulong)_buckets.Length)
+            {
+                Overflow(element, order, behind);
+                return;
+            }
+            _cursor = slot;
+        }
+
+        var index = (int)slot & _mask;
+        ref var bucket = ref _buckets[index];
+        var word = index >> 6;
+        var bit = 1UL << index;
+        if ((_bits[word] & bit) == 0)
+        {
+            var fresh = Allocate(element, order.Sequence);
+            bucket.Head = fresh;
+            bucket.Tail = fresh;
+            if (_bits[word] == 0)
+            {
+                _summary[word >> 6] |= 1UL << word;
+            }
+            _bits[word] |= bit;
+        }
+        else if (order.Sequence >= _entries[bucket.Tail].Sequence)
+        {
+            var appended = Allocate(element, order.Sequence);
+            _entries[bucket.Tail].Next = appended;
+            bucket.Tail = appended;
+        }
+        else
+        {
+            // Same timestamp but an earlier arrival number than the bucket's last: never from the operator (its
+            // numbers grow), so the heap keeps the order rather than the ring searching its list.
             _heap.Enqueue(element, order);
             return;
         }
-        if (_count == _ring.Length)
-        {
-            Grow();
-        }
-        var tail = _head + _count;
-        if (tail >= _ring.Length)
-        {
-            tail -= _ring.Length;
-        }
-        _ring[tail] = new Item(element, order);
-        _count++;
-        _last = order;
+        _ringCount++;
     }
 
     public bool TryPeek(out TElement element, out (long Timestamp, long Sequence) order)
     {
-        if (_count == 0)
+        if (_ringCount > 0)
         {
-            return _heap.TryPeek(out element!, out order);
+            ref var head = ref _entries[_buckets[(int)_cursor & _mask].Head];
+            if (_heap.Count == 0 || !HeapTopPrecedes(_cursor, head.Sequence))
+            {
+                element = head.Element;
+                order = (_cursor, head.Sequence);
+                return true;
+            }
         }
-        ref var head = ref _ring[_head];
-        if (_heap.TryPeek(out element!, out order) && order.CompareTo(head.Order) < 0)
-        {
-            return true;
-        }
-        element = head.Element;
-        order = head.Order;
-        return true;
+        return _heap.TryPeek(out element!, out order);
     }
 
     /// <summary>Removes the element <see cref="TryPeek"/> returned.</summary>
     public void Dequeue()
     {
-        if (_count > 0 && !(_heap.TryPeek(out _, out var top) && top.CompareTo(_ring[_head].Order) < 0))
+        if (_ringCount > 0)
         {
-            _ring[_head] = default;
-            _head = _head + 1 == _ring.Length ? 0 : _head + 1;
-            _count--;
-            return;
+            var index = (int)_cursor & _mask;
+            ref var bucket = ref _buckets[index];
+            var taken = bucket.Head;
+            ref var head = ref _entries[taken];
+            if (_heap.Count == 0 || !HeapTopPrecedes(_cursor, head.Sequence))
+            {
+                var emptied = taken == bucket.Tail;
+                bucket.Head = head.Next;
+                Release(taken);
+                _ringCount--;
+                if (emptied)
+                {
+                    ClearBit(index);
+                    if (_ringCount > 0)
+                    {
+                        var next = NextNonEmpty(index);
+                        _cursor = unchecked(_cursor + ((next - index) & _mask));
+                    }
+                }
+                return;
+            }
         }
         _heap.Dequeue();
     }
 
     public void Clear()
     {
-        Array.Clear(_ring);
-        _head = 0;
-        _count = 0;
-        _last = (long.MinValue, long.MinValue);
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<TElement>())
+        {
+            Array.Clear(_entries, 0, _entriesUsed);
+        }
+        _entriesUsed = 0;
+        _free = -1;
+        Array.Clear(_bits);
+        Array.Clear(_summary);
+        _ringCount = 0;
+        _misses = 0;
         _heap.Clear();
     }
 
-    private void Grow()
+    private bool HeapTopPrecedes(long timestamp, long sequence)
     {
-        var larger = new Item[_ring.Length * 2];
-        var firstPart = Math.Min(_count, _ring.Length - _head);
-        Array.Copy(_ring, _head, larger, 0, firstPart);
-        Array.Copy(_ring, 0, larger, firstPart, _count - firstPart);
-        _ring = larger;
-        _head = 0;
+        _heap.TryPeek(out _, out var top);
+        return top.Timestamp < timestamp || (top.Timestamp == timestamp && top.Sequence < sequence);
     }
 
-    private readonly record struct Item(TElement Element, (long Timestamp, long Sequence) Order);
+    private void Overflow(TElement element, (long Timestamp, long Sequence) order, ulong distance)
+    {
+        _heap.Enqueue(element, order);
+        // Misses that a larger ring would have caught, and often enough to matter: the disorder is wider than the
+        // span. Grow once to a span that fits the latest miss; earlier misses drain from the heap.
+        if (distance < (ulong)_maxBuckets && ++_misses > MissesBeforeGrowing && _misses > _ringCount >> 2)
+        {
+            Grow((int)BitOperations.RoundUpToPowerOf2(distance + 1));
+        }
+    }
+
+    private void Grow(int buckets)
+    {
+        _misses = 0;
+        var oldBuckets = _buckets;
+        var oldBits = _bits;
+        var oldMask = _mask;
+        (_buckets, _bits, _summary) = NewRing(buckets);
+        _mask = buckets - 1;
+        if (_ringCount == 0)
+        {
+            return;
+        }
+        var cursorIndex = (int)_cursor & oldMask;
+        for (var word = 0; word < oldBits.Length; word++)
+        {
+            var bits = oldBits[word];
+            while (bits != 0)
+            {
+                var oldIndex = (word << 6) | BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+                var slot = unchecked(_cursor + ((oldIndex - cursorIndex) & oldMask));
+                var index = (int)slot & _mask;
+                _buckets[index] = oldBuckets[oldIndex];
+                if (_bits[index >> 6] == 0)
+                {
+                    _summary[index >> 12] |= 1UL << (index >> 6);
+                }
+                _bits[index >> 6] |= 1UL << index;
+            }
+        }
+    }
+
+    private static (Bucket[] Buckets, ulong[] Bits, ulong[] Summary) NewRing(int buckets)
+    {
+        var words = buckets >> 6;
+        return (new Bucket[buckets], new ulong[words], new ulong[(words + 63) >> 6]);
+    }
+
+    private int Allocate(TElement element, long sequence)
+    {
+        int index;
+        if (_free >= 0)
+        {
+            index = _free;
+            _free = _entries[index].Next;
+        }
+        else
+        {
+            if (_entriesUsed == _entries.Length)
+            {
+                Array.Resize(ref _entries, _entries.Length * 2);
+            }
+            index = _entriesUsed++;
+        }
+        ref var entry = ref _entries[index];
+        entry.Element = element;
+        entry.Sequence = sequence;
+        entry.Next = -1;
+        return index;
+    }
+
+    private void Release(int index)
+    {
+        ref var entry = ref _entries[index];
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<TElement>())
+        {
+            entry.Element = default!;
+        }
+        entry.Next = _free;
+        _free = index;
+    }
+
+    private void ClearBit(int index)
+    {
+        var word = index >> 6;
+        var bits = _bits[word] & ~(1UL << index);
+        _bits[word] = bits;
+        if (bits == 0)
+        {
+            _summary[word >> 6] &= ~(1UL << word);
+        }
+    }
+
+    /// <summary>The first non-empty bucket at or after <paramref name="index"/>, going round the ring; the ring
+    /// holds at least one event.</summary>
+    private int NextNonEmpty(int index)
+    {
+        var word = index >> 6;
+        var bits = _bits[word] & (~0UL << index);
+        if (bits != 0)
+        {
+            return (word << 6) | BitOperations.TrailingZeroCount(bits);
+        }
+        // Search the summary for the next non-empty word after this one, wrapping round; it may be this word
+        // again (events in its lower bits, a whole span ahead).
+        var start = word + 1 == _bits.Length ? 0 : word + 1;
+        var summaryWord = start >> 6;
+        var summary = _summary[summaryWord] & (~0UL << start);
+        while (summary == 0)
+        {
+            summaryWord = summaryWord + 1 == _summary.Length ? 0 : summaryWord + 1;
+            summary = _summary[summaryWord];
+        }
+        var found = (summaryWord << 6) | BitOperations.TrailingZeroCount(summary);
+        return (found << 6) | BitOperations.TrailingZeroCount(_bits[found]);
+    }
+
+    private long SlotOf(int index) => unchecked(_cursor + ((index - ((int)_cursor & _mask)) & _mask));
+
+    private struct Bucket
+    {
+        public int Head;
+        public int Tail;
+    }
+
+    private struct Entry
+    {
+        public TElement Element;
+        public long Sequence;
+        public int Next;
+    }
 }
