@@ -78,6 +78,23 @@ public sealed class JsonEvent
         return KeySelectors.Canonical(Get(slot));
     }
 
+    /// <summary>
+    /// True when the value at <paramref name="slot"/> is a number whose canonical JSON text is an integer (integral,
+    /// within ±2^53, as <see cref="JsonValue.ToJson"/> prints it): the runner keeps such keys as numbers.
+    /// </summary>
+    internal bool TryGetInteger(int slot, out long value)
+    {
+        var v = Slot(slot);
+        var number = v.Number;
+        if (v.Kind == JsonKind.Number && Math.Abs(number) <= 9007199254740992d && Math.Floor(number) == number)
+        {
+            value = (long)number;
+            return true;
+        }
+        value = 0;
+        return false;
+    }
+
     /// <summary>The stored value of a slot (an undecoded string as it is); missing for an unknown slot.</summary>
     private JsonValue Slot(int slot) => slot switch
     {

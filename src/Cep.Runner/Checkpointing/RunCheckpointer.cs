@@ -29,7 +29,7 @@ internal sealed class RunCheckpointer : IDisposable
     private readonly SnapshotWriter _writer = new();
     private readonly Func<long> _wallMs;
     private readonly List<string> _pendingDrops = [];
-    private JsonEventCodec? _codec;
+    private RunKeyCodec? _codec;
     private SqliteLineStream? _sqlite;
     private Task? _inFlight;
     private long _dueTick;
@@ -200,7 +200,7 @@ internal sealed class RunCheckpointer : IDisposable
     public void Restore(RunEngine engine, FieldTable fields)
     {
         ArgumentNullException.ThrowIfNull(engine);
-        _codec = new JsonEventCodec(fields);
+        _codec = new RunKeyCodec(fields);
         if (_saved is null || _plan is null)
         {
             return;
@@ -224,17 +224,17 @@ internal sealed class RunCheckpointer : IDisposable
                 // (the field table is shared: parsing only reads it, and its string caches tolerate races); this
                 // thread installs the decoded keys into the operator.
                 op.EnsureKeyCapacity((int)Math.Min(rule.KeyCount, 1 << 26));
-                _store.ReadKeys<(string Key, DecodedKey<JsonEvent> State)>(
+                _store.ReadKeys<(RunKey Key, DecodedKey<JsonEvent> State)>(
                     rule,
                     () =>
                     {
                         var reader = new SnapshotReader(ReadOnlyMemory<byte>.Empty);
                         var scratch = new SnapshotScratch<JsonEvent>();
-                        var codec = new JsonEventCodec(fields);
+                        var codec = new RunKeyCodec(fields);
                         return (key, state) =>
                         {
                             reader.Reset(state);
-                            return (Encoding.UTF8.GetString(key), op.DecodeKey(reader, codec, scratch));
+                            return (RunKey.FromCanonicalUtf8(key), op.DecodeKey(reader, codec, scratch));
                         };
                     },
                     RestoreDecoders,
@@ -316,7 +316,7 @@ internal sealed class RunCheckpointer : IDisposable
 
         // The loop only captures: rule globals are small and written now; changed keys are shallow copies of
         // their runs (nodes and events are immutable), serialized by the commit task.
-        var captures = new List<(string Rule, KeyStateCapture<JsonEvent, string> Keys, long KeyCount)>();
+        var captures = new List<(string Rule, KeyStateCapture<JsonEvent, RunKey> Keys, long KeyCount)>();
         foreach (var runtime in engine.Rules)
         {
             var name = runtime.Rule.Name;
@@ -407,8 +407,8 @@ internal sealed class RunCheckpointer : IDisposable
     /// </summary>
     internal static void Serialize(
         CheckpointBatch batch,
-        List<(string Rule, KeyStateCapture<JsonEvent, string> Keys, long KeyCount)> captures,
-        JsonEventCodec codec)
+        List<(string Rule, KeyStateCapture<JsonEvent, RunKey> Keys, long KeyCount)> captures,
+        RunKeyCodec codec)
     {
         foreach (var (rule, keys, keyCount) in captures)
         {
@@ -417,7 +417,7 @@ internal sealed class RunCheckpointer : IDisposable
         }
     }
 
-    private static KeyChunkWriter SerializePart(KeyStateCapture<JsonEvent, string> keys, int from, int to, JsonEventCodec codec)
+    private static KeyChunkWriter SerializePart(KeyStateCapture<JsonEvent, RunKey> keys, int from, int to, RunKeyCodec codec)
     {
         var chunks = new KeyChunkWriter();
         var writer = new SnapshotWriter();
@@ -426,13 +426,13 @@ internal sealed class RunCheckpointer : IDisposable
         for (var i = from; i < to; i++)
         {
             var key = keys.KeyAt(i);
-            var length = Encoding.UTF8.GetMaxByteCount(key.Length);
+            var length = key.MaxUtf8Length;
             if (keyBuffer.Length < length)
             {
                 keyBuffer = new byte[Math.Max(length, keyBuffer.Length * 2)];
             }
 
-            var keyBytes = keyBuffer.AsSpan(0, Encoding.UTF8.GetBytes(key, keyBuffer));
+            var keyBytes = keyBuffer.AsSpan(0, key.WriteUtf8(keyBuffer));
             writer.Clear();
             if (keys.Write(i, writer, codec, scratch))
             {

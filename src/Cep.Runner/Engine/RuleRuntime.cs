@@ -1,3 +1,4 @@
+using System.Globalization;
 using Cep.Rules;
 using Cep.Rules.Events;
 using Cep.Runtime;
@@ -10,14 +11,15 @@ namespace Cep.Runner.Engine;
 /// </summary>
 internal sealed class RuleRuntime
 {
-    public RuleRuntime(CompiledRule rule, int[] inputOf, string[] inputStreams, RuleSink sink, bool trackChanges = false)
+    public RuleRuntime(CompiledRule rule, int[] inputOf, string[] inputStreams, RuleSink sink, FieldTable fields, bool trackChanges = false)
     {
+        KeySlots = [.. inputStreams.Select(stream => KeySlotOf(rule, stream, fields.Count))];
         Rule = rule;
         InputOf = inputOf;
         Sink = sink;
         InputStreams = inputStreams;
         EventTime = rule.TimestampOf is not null;
-        Operator = new KeyedPatternOperator<JsonEvent, string>(
+        Operator = new KeyedPatternOperator<JsonEvent, RunKey>(
             rule.Compiled,
             new OperatorOptions
             {
@@ -27,13 +29,19 @@ internal sealed class RuleRuntime
                 IdlenessMs = rule.IdlenessMs,
             },
             sink,
-            StringComparer.Ordinal,
+            keyComparer: null,
             trackChanges);
     }
 
     public CompiledRule Rule { get; }
 
-    public KeyedPatternOperator<JsonEvent, string> Operator { get; }
+    public KeyedPatternOperator<JsonEvent, RunKey> Operator { get; }
+
+    /// <summary>
+    /// Per operator input, the field slot whose canonical text is the rule's key for events of that stream, or -1
+    /// when the key is something else (composite, <c>$stream</c>, unkeyed): then <see cref="CompiledRule.KeyOf"/> gives it.
+    /// </summary>
+    public int[] KeySlots { get; }
 
     public RuleSink Sink { get; }
 
@@ -45,8 +53,59 @@ internal sealed class RuleRuntime
 
     public bool EventTime { get; }
 
+    /// <summary>The key of <paramref name="evt"/>, which arrived on operator input <paramref name="input"/>.</summary>
+    public RunKey KeyOf(int input, JsonEvent evt)
+    {
+        var slot = KeySlots[input];
+        if (slot < 0)
+        {
+            return RunKey.FromCanonical(Rule.KeyOf(evt));
+        }
+        // A numeric key is read as the number: no canonical text is made for it.
+        return evt.TryGetInteger(slot, out var number) ? RunKey.FromInteger(number) : RunKey.FromCanonical(evt.CanonicalText(slot));
+    }
+
+    /// <summary>
+    /// Which slot's canonical text the rule's key is for events of <paramref name="stream"/>, found by asking
+    /// <see cref="CompiledRule.KeyOf"/> about probe events (the compiled rule does not expose its key paths): every
+    /// slot holds a distinct number, then a distinct string, then the candidate slot is missing. Only a key that
+    /// answers with exactly that slot's value each time — <c>key: FIELD</c>, or a per-stream map entry — is read
+    /// from the slot; -1 for any other key.
+    /// </summary>
+    internal static int KeySlotOf(CompiledRule rule, string stream, int slotCount)
+    {
+        const long Base = 7_000_000_000_000;
+        if (!rule.IsKeyed || slotCount == 0)
+        {
+            return -1;
+        }
+        var values = new JsonValue[slotCount];
+        for (var i = 0; i < slotCount; i++)
+        {
+            values[i] = JsonValue.From((double)(Base + i));
+        }
+        if (!long.TryParse(rule.KeyOf(Probe(stream, values)), NumberStyles.None, CultureInfo.InvariantCulture, out var found)
+            || found < Base || found >= Base + slotCount)
+        {
+            return -1;
+        }
+        var slot = (int)(found - Base);
+        for (var i = 0; i < slotCount; i++)
+        {
+            values[i] = JsonValue.From(string.Create(CultureInfo.InvariantCulture, $"probe-{i}"));
+        }
+        if (rule.KeyOf(Probe(stream, values)) != string.Create(CultureInfo.InvariantCulture, $"\"probe-{slot}\""))
+        {
+            return -1;
+        }
+        values[slot] = JsonValue.Missing;
+        return rule.KeyOf(Probe(stream, values)) == "null" ? slot : -1;
+    }
+
+    private static JsonEvent Probe(string stream, JsonValue[] values) => new(stream, 0, "{}"u8.ToArray(), values);
+
     /// <summary>Builds the runtimes of <paramref name="rules"/> over the run's inputs; rules that read none of them are returned in <paramref name="idle"/>.</summary>
-    public static List<RuleRuntime> Build(IReadOnlyList<CompiledRule> rules, IReadOnlyList<string> inputStreams, Outputs.OutputSet outputs, TextWriter error, out List<CompiledRule> idle, bool trackChanges = false)
+    public static List<RuleRuntime> Build(IReadOnlyList<CompiledRule> rules, IReadOnlyList<string> inputStreams, Outputs.OutputSet outputs, FieldTable fields, TextWriter error, out List<CompiledRule> idle, bool trackChanges = false)
     {
         var runtimes = new List<RuleRuntime>(rules.Count);
         idle = [];
@@ -72,7 +131,7 @@ internal sealed class RuleRuntime
                 continue;
             }
             var names = streams.ToArray();
-            runtimes.Add(new RuleRuntime(rule, inputOf, names, new RuleSink(rule, outputs, error, names), trackChanges));
+            runtimes.Add(new RuleRuntime(rule, inputOf, names, new RuleSink(rule, outputs, error, names), fields, trackChanges));
         }
         return runtimes;
     }

@@ -13,7 +13,7 @@ namespace Cep.Runner.Engine;
 /// Turns what one rule's operator decides into records (SPEC §4). Events are spliced in as the exact bytes that
 /// were read; the key is the rule's canonical key JSON, written raw.
 /// </summary>
-internal sealed class RuleSink : IPatternSink<JsonEvent, string>
+internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
 {
     private const int ErrorsShownPerRule = 10;
 
@@ -81,7 +81,7 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
 
     public long Errors { get; private set; }
 
-    public void OnMatch(in PatternResult<JsonEvent, string> match)
+    public void OnMatch(in PatternResult<JsonEvent, RunKey> match)
     {
         Matches++;
         var output = _outputs.Main;
@@ -97,7 +97,7 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
         output.EndRecord();
     }
 
-    public void OnTimeout(in PatternResult<JsonEvent, string> timeout)
+    public void OnTimeout(in PatternResult<JsonEvent, RunKey> timeout)
     {
         if (_rule.OnTimeout is not { } name)
         {
@@ -157,7 +157,7 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
         }
     }
 
-    private void WriteResult(Utf8JsonWriter w, JsonEncodedText type, JsonEncodedText? outputName, in PatternResult<JsonEvent, string> result)
+    private void WriteResult(Utf8JsonWriter w, JsonEncodedText type, JsonEncodedText? outputName, in PatternResult<JsonEvent, RunKey> result)
     {
         w.WriteStartObject();
         w.WriteString(RuleProperty, _ruleName);
@@ -167,7 +167,7 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
             w.WriteString(OutputProperty, output);
         }
         w.WritePropertyName(KeyProperty);
-        w.WriteRawValue(result.Key, skipInputValidation: true);
+        w.WriteRawValue(result.Key.ToString(), skipInputValidation: true);
         w.WriteNumber(TimeProperty, result.Time);
         w.WritePropertyName(EventsProperty);
         w.WriteStartObject();
@@ -205,11 +205,11 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
     /// already), the time and the events' raw bytes, exactly what <see cref="WriteResult"/> writes through the
     /// JSON writer (the runner tests compare the two), at a fraction of its cost.
     /// </summary>
-    private void WriteRawResult(RecordOutput output, byte[] prefix, in PatternResult<JsonEvent, string> result)
+    private void WriteRawResult(RecordOutput output, byte[] prefix, in PatternResult<JsonEvent, RunKey> result)
     {
         var b = output.BeginRawRecord();
         b.Write(prefix);
-        b.WriteUtf8(result.Key);
+        result.Key.WriteTo(b);
         b.Write(""","time":"""u8);
         b.Write(result.Time);
         b.Write(""","events":{"""u8);
@@ -314,7 +314,7 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, string>
     private JsonEncodedText StepName(int step, IReadOnlyList<string> names) =>
         ReferenceEquals(names, _rule.Compiled.StepNames) ? _stepNames[step] : JsonEncodedText.Encode(names[step], Encoder);
 
-    private void WriteEmit(Utf8JsonWriter w, in PatternResult<JsonEvent, string> match)
+    private void WriteEmit(Utf8JsonWriter w, in PatternResult<JsonEvent, RunKey> match)
     {
         _context.Reset(match.Head, match.Time);
         w.WritePropertyName(EmitProperty);

@@ -73,7 +73,7 @@ internal sealed class RunEngine
             // One string instance per input: every event of the input shares it.
             streams[i] = string.Intern(_inputs[i].Stream);
         }
-        _rules = RuleRuntime.Build(rules, streams, outputs, error, out var idle, trackChanges);
+        _rules = RuleRuntime.Build(rules, streams, outputs, fields, error, out var idle, trackChanges);
         IdleRules = idle;
         _routes = new (RuleRuntime, int)[_inputs.Length][];
         for (var i = 0; i < _inputs.Length; i++)
@@ -452,7 +452,7 @@ internal sealed class RunEngine
             {
                 timestamp = now;
             }
-            rule.Operator.OnEvent(ruleInput, rule.Rule.KeyOf(evt), evt, timestamp, now);
+            rule.Operator.OnEvent(ruleInput, rule.KeyOf(ruleInput, evt), evt, timestamp, now);
             handed = true;
         }
         if (handed)

@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Text;
 using Cep.Nfa;
 using Cep.Rules.Events;
 using Cep.Runner.Checkpointing;
+using Cep.Runner.Engine;
 using Cep.Runtime;
 using Cep.State;
 
@@ -31,18 +33,21 @@ public sealed class CheckpointSerializeTests : IDisposable
                 new StepSpec<JsonEvent>("pay", Contiguity.Relaxed) { Condition = (e, _) => e.Get(type).Text == "pay", ConditionReadsContext = false },
             ],
             withinMs: 1_000_000));
-        var codec = new JsonEventCodec(fields);
-        var op = new KeyedPatternOperator<JsonEvent, string>(
-            pattern, new OperatorOptions { TimeMode = TimeMode.ProcessingTime }, new NullSink(), StringComparer.Ordinal, trackChanges: true);
+        var codec = new RunKeyCodec(fields);
+        var op = new KeyedPatternOperator<JsonEvent, RunKey>(
+            pattern, new OperatorOptions { TimeMode = TimeMode.ProcessingTime }, new NullSink(), trackChanges: true);
         var random = new Random(11);
         var ts = 0L;
         void Feed(int events)
         {
             for (var i = 0; i < events; i++)
             {
-                var key = $"\"o{random.Next(300)}\"";
+                // Half the keys are numbers (held as numbers), half strings (held as text): both serialize as their JSON text.
+                var id = random.Next(300);
+                var text = id % 2 == 0 ? id.ToString(CultureInfo.InvariantCulture) : $"\"o{id}\"";
+                var key = RunKey.FromCanonical(text);
                 var kind = random.Next(10) switch { < 3 => "create", < 8 => "item", _ => "pay" };
-                var line = $"{{\"type\":\"{kind}\",\"orderId\":{key},\"n\":{i}}}";
+                var line = $"{{\"type\":\"{kind}\",\"orderId\":{text},\"n\":{i}}}";
                 Assert.True(JsonEventParser.TryParse(Encoding.UTF8.GetBytes(line), "orders", ++ts, fields, out var evt, out _));
                 op.OnEvent(0, key, evt, ts, ts);
             }
@@ -56,7 +61,7 @@ public sealed class CheckpointSerializeTests : IDisposable
             writer.Clear();
             if (op.WriteKey(key, writer, codec))
             {
-                expected[key] = Convert.ToHexString(writer.WrittenSpan);
+                expected[key.ToString()] = Convert.ToHexString(writer.WrittenSpan);
             }
         }
 
@@ -82,13 +87,13 @@ public sealed class CheckpointSerializeTests : IDisposable
         Assert.Contains(expected.Values, bytes => bytes.Length > 400);
     }
 
-    private sealed class NullSink : IPatternSink<JsonEvent, string>
+    private sealed class NullSink : IPatternSink<JsonEvent, RunKey>
     {
-        public void OnMatch(in PatternResult<JsonEvent, string> match)
+        public void OnMatch(in PatternResult<JsonEvent, RunKey> match)
         {
         }
 
-        public void OnTimeout(in PatternResult<JsonEvent, string> timeout)
+        public void OnTimeout(in PatternResult<JsonEvent, RunKey> timeout)
         {
         }
 
