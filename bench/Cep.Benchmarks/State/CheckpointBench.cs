@@ -66,6 +66,16 @@ internal static class CheckpointBench
 
     public static int Run(string[] args)
     {
+        // For profiling and repeated cold runs: "--write PATH" saves a full checkpoint of PENDING keys and stops;
+        // "--restore PATH" restores that file once, cold, in this fresh process (as a runner would) and stops.
+        if (args.Length >= 2 && args[0] == "--restore")
+        {
+            return RestoreOnly(args[1]);
+        }
+        if (args.Length >= 3 && args[1] == "--write")
+        {
+            return WriteOnly(int.Parse(args[0], CultureInfo.InvariantCulture), args[2]);
+        }
         var pending = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
         var dir = Path.Combine(Path.GetTempPath(), "cep-state-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
@@ -79,7 +89,38 @@ internal static class CheckpointBench
         }
     }
 
-    private static int Measure(int pending, string path)
+    private static int WriteOnly(int pending, string path)
+    {
+        var (fields, pattern) = Workload();
+        var codec = new Codec(fields);
+        var op = NewOperator(pattern);
+        for (var i = 0; i < pending; i++)
+        {
+            op.OnEvent(0, Key(i), Create(i, fields), i, 0);
+        }
+
+        using var store = CheckpointStore.Open(path);
+        var capture = Stopwatch.StartNew();
+        var (batch, keys) = Capture(store, op, codec);
+        capture.Stop();
+        var background = Stopwatch.StartNew();
+        var (serialize, commit) = Task.Run(() => SerializeAndCommit(batch, keys, codec)).GetAwaiter().GetResult();
+        background.Stop();
+        Console.WriteLine(
+            $"full checkpoint of {keys.Count:N0} keys: capture on the loop {capture.Elapsed.TotalMilliseconds:N0} ms + in the background "
+            + $"{background.Elapsed.TotalMilliseconds:N0} ms (serialize {serialize.TotalMilliseconds:N0}, commit {commit.TotalMilliseconds:N0}) "
+            + $"= {(capture.Elapsed + background.Elapsed).TotalMilliseconds:N0} ms");
+        return 0;
+    }
+
+    private static int RestoreOnly(string path)
+    {
+        var (fields, pattern) = Workload();
+        var restored = Restore(path, pattern, new Codec(fields), instrument: false);
+        return restored.KeyCount > 0 ? 0 : 1;
+    }
+
+    private static (FieldTable Fields, CompiledPattern<JsonEvent> Pattern) Workload()
     {
         var fields = new FieldTable();
         var type = fields.Slot("type");
@@ -89,6 +130,12 @@ internal static class CheckpointBench
                 new StepSpec<JsonEvent>("pay", Contiguity.Relaxed) { Condition = (e, _) => e.Get(type).Text == "pay", ConditionReadsContext = false },
             ],
             withinMs: 24L * 3600 * 1000));
+        return (fields, pattern);
+    }
+
+    private static int Measure(int pending, string path)
+    {
+        var (fields, pattern) = Workload();
         var codec = new Codec(fields);
         KeyedPatternOperator<JsonEvent, string>? op = NewOperator(pattern);
 
@@ -206,6 +253,7 @@ internal static class CheckpointBench
         codec.Instrument = instrument;
         codec.ParseTicks = 0;
         var gcBefore = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration(), Allocated: GC.GetTotalAllocatedBytes());
+        var cpuBefore = Environment.CpuUsage.TotalTime;
         var restore = Stopwatch.StartNew();
         var restored = NewOperator(pattern);
         TimeSpan opened, loaded;
@@ -248,9 +296,10 @@ internal static class CheckpointBench
         }
 
         restore.Stop();
+        var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
         codec.ParseTicks = codecs.Sum(c => c.ParseTicks);
         Console.WriteLine(
-            $"restore{(instrument ? " again, warm, with clock reads per key for the breakdown" : " (first, cold code)")}: {restore.Elapsed.TotalMilliseconds:N0} ms (open with quick_check {opened.TotalMilliseconds:N0} ms, "
+            $"restore{(instrument ? " again, warm, with clock reads per key for the breakdown" : " (first, cold code)")}: {restore.Elapsed.TotalMilliseconds:N0} ms, CPU {cpu.TotalMilliseconds:N0} ms (open with quick_check {opened.TotalMilliseconds:N0} ms, "
             + $"load {(loaded - opened).TotalMilliseconds:N0} ms, read and rebuild {restoredKeys:N0} keys {(restore.Elapsed - loaded).TotalMilliseconds:N0} ms"
             + (instrument ? $" (parsing events {Stopwatch.GetElapsedTime(0, codec.ParseTicks).TotalMilliseconds:N0} ms, installing keys {Stopwatch.GetElapsedTime(0, installTicks).TotalMilliseconds:N0} ms)" : "")
             + "; "
