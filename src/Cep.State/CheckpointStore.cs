@@ -660,7 +660,6 @@ public sealed class CheckpointStore : IDisposable
             if (ownBuffers)
             {
                 buffer = ArrayPool<byte>.Shared.Rent(records.Length);
-                entries = [];
             }
             else
             {
@@ -670,8 +669,12 @@ public sealed class CheckpointStore : IDisposable
                 }
 
                 buffer = _readBuffer;
-                entries.Clear();
             }
+
+            // Callers take what they need from the list during the callback, so one list serves every chunk: a
+            // fresh one per chunk grew through large-object arrays (~1 MiB of them per chunk), whose budget
+            // triggered full collections of a restore's whole heap.
+            entries.Clear();
 
             records.CopyTo(buffer);
             var length = records.Length;
