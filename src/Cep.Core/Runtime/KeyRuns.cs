@@ -64,10 +64,11 @@ internal struct CompletedMatch<T>
 /// The mutable per-key state: open runs ordered by their first event, completed matches waiting to be emitted,
 /// and the deadline of the key's timer. The first run is stored inline (most keys have one), the others in an
 /// array allocated only when a key branches; that array and the waiting matches (both rare) share one overflow
-/// object, so a key that neither branches nor waits costs 56 bytes in place. It is a struct stored in the operator's key dictionary and changed
-/// in place through a reference (<c>CollectionsMarshal</c>): no object per key, and reading a key's state costs
-/// no load beyond the dictionary entry. A reference into the dictionary is valid until the dictionary changes,
-/// so the operator holds one only while it works on that key and adds or removes no other key meanwhile.
+/// object, so a key that neither branches nor waits costs 56 bytes in place. It is a struct stored in the
+/// operator's <see cref="KeyTable{TKey, TValue}"/> and changed in place through a reference: no object per key, and
+/// reading a key's state costs no load beyond the table's entry. A reference into the table is valid until the
+/// table changes, so the operator holds one only while it works on that key and adds or removes no other key
+/// meanwhile.
 /// </summary>
 internal struct KeyRuns<T>
 {

@@ -18,7 +18,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
 
     /// <summary>
     /// Captures every key changed since the last capture (or <see cref="ClearChanged"/>) and clears the change
-    /// set. Costs a dictionary lookup and a copy of a few words per key; nothing is serialized.
+    /// set. Costs a key lookup and a copy of a few words per key; nothing is serialized.
     /// </summary>
     public KeyStateCapture<T, TKey> CaptureChanged()
     {

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Cep.Nfa;
 
 namespace Cep.Runtime;
@@ -8,7 +7,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
 {
     private void Dispatch(TKey key, T @event, long timestamp, long sequence)
     {
-        ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out var exists);
+        ref var state = ref _keys.GetValueRefOrAddDefault(key, out var exists);
         if (!exists)
         {
             state = new KeyRuns<T>();

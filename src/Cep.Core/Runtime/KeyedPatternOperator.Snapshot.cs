@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Cep.Nfa;
 using Cep.State;
 
@@ -187,7 +186,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             _keys.Remove(key);
             return;
         }
-        ref var stored = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out _);
+        ref var stored = ref _keys.GetValueRefOrAddDefault(key, out _);
         stored = state;
         RegisterTimer(key, ref stored);
     }

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Cep.Nfa;
 using Cep.State;
 
@@ -17,7 +16,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private readonly CompiledPattern<T> _pattern;
     private readonly OperatorOptions _options;
     private readonly IPatternSink<T, TKey> _sink;
-    private readonly Dictionary<TKey, KeyRuns<T>> _keys;
+    private readonly KeyTable<TKey, KeyRuns<T>> _keys;
     private readonly ConditionEvaluator<T> _evaluator;
     private readonly ReorderBuffer<BufferedEvent> _reorder = new();
     private readonly TimerQueue<TKey> _timers = new();
@@ -49,7 +48,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         _pattern = pattern;
         _options = options;
         _sink = sink;
-        _keys = new Dictionary<TKey, KeyRuns<T>>(keyComparer);
+        _keys = new KeyTable<TKey, KeyRuns<T>>(keyComparer);
         _evaluator = new ConditionEvaluator<T>(pattern, ReportConditionError);
         _inputWatermark = new long[options.InputCount];
         _inputLastArrival = new long[options.InputCount];
@@ -84,9 +83,9 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         get
         {
             long total = 0;
-            foreach (var state in _keys.Values)
+            for (var keys = _keys.GetEnumerator(); keys.MoveNext();)
             {
-                total += state.Count;
+                total += keys.CurrentValue.Count;
             }
             return total;
         }
@@ -247,10 +246,10 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         }
         _watermark = long.MaxValue;
         // Partial matches without a window can never complete now: discard them, then emit what waited behind them.
-        var keys = new List<TKey>(_keys.Keys);
+        var keys = _keys.CopyKeys();
         foreach (var key in keys)
         {
-            ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+            ref var state = ref _keys.GetValueRefOrNullRef(key);
             state.Truncate(0);
             if (state.Waiting is { Count: > 0 })
             {
@@ -268,7 +267,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         while (_timers.TryPeek(out var key, out var deadline) && deadline <= time)
         {
             _timers.Dequeue();
-            ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, key);
+            ref var state = ref _keys.GetValueRefOrNullRef(key);
             if (Unsafe.IsNullRef(ref state) || state.TimerAt != deadline)
             {
                 continue;

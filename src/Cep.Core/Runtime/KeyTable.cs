@@ -1,0 +1,297 @@
+using System.Runtime.CompilerServices;
+
+namespace Cep.Runtime;
+
+/// <summary>
+/// The operator's key → state table: chained hashing like <see cref="Dictionary{TKey, TValue}"/>, with its entries
+/// in fixed chunks instead of one array sized like the buckets. A dictionary's entry array has as many entries as
+/// buckets (a prime, roughly doubling), so a table of 100 000 keys pays for ~175 000 entries of 72 bytes; here the
+/// entries grow a chunk of 1 024 at a time and only the bucket array (4 bytes a bucket) keeps the doubling slack:
+/// a key costs its entry plus ~6 bytes instead of ~1.75 entries. Removed entries are reused last-freed-first, so
+/// a key added right after another was removed (with W1's churn nearly every new order) writes an entry still in
+/// cache. Buckets are the hash modulo a prime, as in the dictionary: sequential keys (order numbers) land in
+/// sequential buckets, and keys that step by a power of two still spread. (Open addressing was tried: linear
+/// probing needs a mixing hash, which loses that locality, and was measurably slower on W1.) Entries never move,
+/// so a reference into the table stays valid until its own key is removed.
+/// </summary>
+internal sealed class KeyTable<TKey, TValue>
+    where TKey : notnull
+{
+    private const int ChunkBits = 10;
+    private const int ChunkSize = 1 << ChunkBits;
+
+    // Bucket heads and links are entry numbers plus one (0: none). An entry in use has its hash with the top bit
+    // set; a free entry has hash 0 and links the free list through Next.
+    private int[] _buckets;
+    private ulong _fastModMultiplier;
+    private Entry[][] _chunks;
+    private int _entriesUsed;
+    private int _freeHead;
+    private readonly IEqualityComparer<TKey>? _comparer;
+    private int _count;
+
+    public KeyTable(IEqualityComparer<TKey>? comparer = null)
+    {
+        // For value types the default comparer is devirtualized when called through EqualityComparer<TKey>.Default.
+        _comparer = comparer is null || (typeof(TKey).IsValueType && ReferenceEquals(comparer, EqualityComparer<TKey>.Default)) ? null : comparer;
+        if (_comparer is null && !typeof(TKey).IsValueType)
+        {
+            _comparer = EqualityComparer<TKey>.Default;
+        }
+        _buckets = [];
+        _chunks = [];
+    }
+
+    public int Count => _count;
+
+    /// <summary>Buckets of the index (a prime, or 0 before the first key).</summary>
+    public int Capacity => _buckets.Length;
+
+    /// <summary>The state of <paramref name="key"/>, or a null reference when the table lacks it.</summary>
+    public ref TValue GetValueRefOrNullRef(TKey key)
+    {
+        if (_count == 0)
+        {
+            return ref Unsafe.NullRef<TValue>();
+        }
+        var hash = Hash(key);
+        for (var number = _buckets[Bucket(hash)]; number != 0;)
+        {
+            ref var entry = ref EntryAt(number);
+            if (entry.Hash == hash && KeyEquals(entry.Key, key))
+            {
+                return ref entry.Value;
+            }
+            number = entry.Next;
+        }
+        return ref Unsafe.NullRef<TValue>();
+    }
+
+    /// <summary>The state of <paramref name="key"/>, added as <c>default</c> when the table lacks it.</summary>
+    public ref TValue GetValueRefOrAddDefault(TKey key, out bool exists)
+    {
+        if (_count >= _buckets.Length)
+        {
+            Resize(_buckets.Length == 0 ? 17 : _buckets.Length * 2);
+        }
+        var hash = Hash(key);
+        ref var bucket = ref _buckets[Bucket(hash)];
+        for (var number = bucket; number != 0;)
+        {
+            ref var found = ref EntryAt(number);
+            if (found.Hash == hash && KeyEquals(found.Key, key))
+            {
+                exists = true;
+                return ref found.Value;
+            }
+            number = found.Next;
+        }
+        var added = NewEntry();
+        ref var entry = ref EntryAt(added);
+        entry.Hash = hash;
+        entry.Key = key;
+        entry.Value = default!;
+        entry.Next = bucket;
+        bucket = added;
+        _count++;
+        exists = false;
+        return ref entry.Value;
+    }
+
+    public bool TryGetValue(TKey key, out TValue value)
+    {
+        ref var found = ref GetValueRefOrNullRef(key);
+        if (Unsafe.IsNullRef(ref found))
+        {
+            value = default!;
+            return false;
+        }
+        value = found;
+        return true;
+    }
+
+    public bool ContainsKey(TKey key) => !Unsafe.IsNullRef(ref GetValueRefOrNullRef(key));
+
+    public bool Remove(TKey key)
+    {
+        if (_count == 0)
+        {
+            return false;
+        }
+        var hash = Hash(key);
+        ref var link = ref _buckets[Bucket(hash)];
+        while (link != 0)
+        {
+            var number = link;
+            ref var entry = ref EntryAt(number);
+            if (entry.Hash == hash && KeyEquals(entry.Key, key))
+            {
+                link = entry.Next;
+                entry = default;
+                entry.Next = _freeHead;
+                _freeHead = number;
+                _count--;
+                return true;
+            }
+            link = ref entry.Next;
+        }
+        return false;
+    }
+
+    /// <summary>Makes room for <paramref name="capacity"/> keys without growing the index again.</summary>
+    public void EnsureCapacity(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        if (capacity > _buckets.Length)
+        {
+            Resize(capacity);
+        }
+    }
+
+    /// <summary>Forgets every key and gives the memory back.</summary>
+    public void Clear()
+    {
+        _buckets = [];
+        _chunks = [];
+        _entriesUsed = 0;
+        _freeHead = 0;
+        _count = 0;
+    }
+
+    /// <summary>Walks the keys. The table must not change while an enumeration runs.</summary>
+    public Enumerator GetEnumerator() => new(this);
+
+    /// <summary>The keys, copied (for callers that remove keys while walking them).</summary>
+    public TKey[] CopyKeys()
+    {
+        var keys = new TKey[_count];
+        var n = 0;
+        for (var e = GetEnumerator(); e.MoveNext();)
+        {
+            keys[n++] = e.CurrentKey;
+        }
+        return keys;
+    }
+
+    public IEnumerable<TKey> Keys => CopyKeys();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref Entry EntryAt(int number)
+    {
+        var index = number - 1;
+        return ref _chunks[index >> ChunkBits][index & (ChunkSize - 1)];
+    }
+
+    private int NewEntry()
+    {
+        if (_freeHead != 0)
+        {
+            // Last freed, first reused: that entry was touched moments ago.
+            var free = _freeHead;
+            _freeHead = EntryAt(free).Next;
+            return free;
+        }
+        var index = _entriesUsed++;
+        var chunk = index >> ChunkBits;
+        if (chunk == _chunks.Length)
+        {
+            Array.Resize(ref _chunks, Math.Max(4, _chunks.Length * 2));
+        }
+        _chunks[chunk] ??= new Entry[ChunkSize];
+        return index + 1;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint Hash(TKey key)
+    {
+        var hash = typeof(TKey).IsValueType && _comparer is null
+            ? EqualityComparer<TKey>.Default.GetHashCode(key)
+            : _comparer!.GetHashCode(key);
+        return (uint)hash | 0x8000_0000u;
+    }
+
+    /// <summary>The hash modulo the (prime) bucket count, by Lemire's multiply-shift instead of a division.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Bucket(uint hash) =>
+        (int)(((((_fastModMultiplier * hash) >> 32) + 1) * (uint)_buckets.Length) >> 32);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool KeyEquals(TKey stored, TKey key) =>
+        typeof(TKey).IsValueType && _comparer is null
+            ? EqualityComparer<TKey>.Default.Equals(stored, key)
+            : _comparer!.Equals(stored, key);
+
+    private void Resize(int atLeast)
+    {
+        var size = NextPrime(atLeast);
+        _buckets = new int[size];
+        _fastModMultiplier = (ulong.MaxValue / (uint)size) + 1;
+        for (var index = 0; index < _entriesUsed; index++)
+        {
+            ref var entry = ref EntryAt(index + 1);
+            if (entry.Hash != 0)
+            {
+                ref var bucket = ref _buckets[Bucket(entry.Hash)];
+                entry.Next = bucket;
+                bucket = index + 1;
+            }
+        }
+    }
+
+    private static int NextPrime(int atLeast)
+    {
+        for (var candidate = atLeast | 1; ; candidate += 2)
+        {
+            var prime = true;
+            for (var divisor = 3; (long)divisor * divisor <= candidate; divisor += 2)
+            {
+                if (candidate % divisor == 0)
+                {
+                    prime = false;
+                    break;
+                }
+            }
+            if (prime)
+            {
+                return candidate;
+            }
+        }
+    }
+
+    private struct Entry
+    {
+        public TKey Key;
+        public TValue Value;
+        public uint Hash;
+        public int Next;
+    }
+
+    /// <summary>Enumerates keys and references to their states, in entry order.</summary>
+    public ref struct Enumerator
+    {
+        private readonly KeyTable<TKey, TValue> _table;
+        private int _number;
+
+        internal Enumerator(KeyTable<TKey, TValue> table)
+        {
+            _table = table;
+            _number = 0;
+        }
+
+        public bool MoveNext()
+        {
+            while (++_number <= _table._entriesUsed)
+            {
+                if (_table.EntryAt(_number).Hash != 0)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        public readonly TKey CurrentKey => _table.EntryAt(_number).Key;
+
+        public readonly ref TValue CurrentValue => ref _table.EntryAt(_number).Value;
+    }
+}
