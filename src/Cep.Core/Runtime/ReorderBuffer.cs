@@ -5,29 +5,44 @@ namespace Cep.Runtime;
 
 /// <summary>
 /// Events waiting for the watermark, released in (timestamp, arrival) order, with O(1) insert and release for
-/// bounded disorder. The buffer is a calendar: a power-of-two ring of one-millisecond buckets covering the span
-/// [cursor, cursor + buckets), where the cursor is the timestamp of the earliest buffered event. Each bucket is a
-/// FIFO list threaded through a pooled entry array; with one bucket per millisecond every entry of a bucket has the
-/// same timestamp, and since arrival numbers grow, appending keeps a bucket in (timestamp, arrival) order without
-/// any sorting. A two-level bitmap of non-empty buckets lets the cursor jump over empty spans 64 or 4096 buckets at
-/// a time. Anything the ring cannot place in order (beyond its span, behind the cursor by more than the span, or an
-/// arrival number not above its bucket's last) goes to an overflow heap; the next event is the smaller of the ring's
-/// head and the heap's top, so the order is exactly a single priority queue's for any input. When events keep
-/// missing the ring because the disorder is wider than its span, the ring grows to fit them (up to
-/// <see cref="DefaultMaxBuckets"/>).
+/// bounded disorder. Three parts; the next event is the smallest of their heads, so the order is exactly a single
+/// priority queue's for any input:
+/// <list type="bullet">
+/// <item>A FIFO ring for events not earlier than the last one it took: a stream in order goes only through it (an
+/// append and a pop over sequential memory).</item>
+/// <item>A calendar for the events that overtake it: a power-of-two ring of one-millisecond buckets covering
+/// [cursor, cursor + buckets), the cursor being the earliest bucket in use. Each bucket is a FIFO list threaded
+/// through a pooled entry array; a bucket holds one timestamp, and since arrival numbers grow, appending keeps it in
+/// (timestamp, arrival) order without sorting. A two-level bitmap of non-empty buckets lets the cursor jump over
+/// empty spans 64 or 4096 buckets at a time.</item>
+/// <item>An overflow heap for what the calendar cannot place in order: beyond its span, behind its cursor by more
+/// than the span, or an arrival number not above its bucket's last. When events keep missing the calendar because
+/// the disorder is wider than its span, the calendar grows to fit them (up to <see cref="DefaultMaxBuckets"/>).</item>
+/// </list>
 /// </summary>
 internal sealed class ReorderBuffer<TElement>
 {
-    /// <summary>Initial span in milliseconds: enough for sub-second disorder without growing.</summary>
+    /// <summary>Initial calendar span in milliseconds: enough for sub-second disorder without growing.</summary>
     public const int DefaultInitialBuckets = 1024;
 
-    /// <summary>Largest span (~17.5 minutes, 8 MiB of buckets); wider disorder is served by the overflow heap.</summary>
+    /// <summary>Largest calendar span (~17.5 minutes, 8 MiB of buckets); wider disorder is served by the heap.</summary>
     public const int DefaultMaxBuckets = 1 << 20;
 
     private const int MissesBeforeGrowing = 32;
+    private const int None = 0;
+    private const int FromRing = 1;
+    private const int FromCalendar = 2;
+    private const int FromHeap = 3;
 
     private readonly PriorityQueue<TElement, (long Timestamp, long Sequence)> _heap = new();
     private readonly int _maxBuckets;
+
+    private Item[] _ring = new Item[16];
+    private int _ringHead;
+    private int _ringCount;
+    private long _ringLastTimestamp;
+    private long _ringLastSequence;
+
     private Bucket[] _buckets;
     private ulong[] _bits;
     private ulong[] _summary;
@@ -35,7 +50,7 @@ internal sealed class ReorderBuffer<TElement>
     private Entry[] _entries = new Entry[64];
     private int _entriesUsed;
     private int _free = -1;
-    private int _ringCount;
+    private int _calendarCount;
     private long _cursor;
     private long _maxSlot;
     private int _misses;
@@ -45,8 +60,8 @@ internal sealed class ReorderBuffer<TElement>
     {
     }
 
-    /// <summary>A buffer with a ring of <paramref name="initialBuckets"/> one-millisecond buckets that may grow to
-    /// <paramref name="maxBuckets"/> (both powers of two, at least 64).</summary>
+    /// <summary>A buffer whose calendar starts with <paramref name="initialBuckets"/> one-millisecond buckets and may
+    /// grow to <paramref name="maxBuckets"/> (both powers of two, at least 64).</summary>
     public ReorderBuffer(int initialBuckets, int maxBuckets)
     {
         if (initialBuckets < 64 || !BitOperations.IsPow2(initialBuckets))
@@ -58,13 +73,13 @@ internal sealed class ReorderBuffer<TElement>
             throw new ArgumentOutOfRangeException(nameof(maxBuckets), maxBuckets, "Must be a power of two, at least initialBuckets.");
         }
         _maxBuckets = maxBuckets;
-        (_buckets, _bits, _summary) = NewRing(initialBuckets);
+        (_buckets, _bits, _summary) = NewCalendar(initialBuckets);
         _mask = initialBuckets - 1;
     }
 
-    public int Count => _ringCount + _heap.Count;
+    public int Count => _ringCount + _calendarCount + _heap.Count;
 
-    /// <summary>Number of one-millisecond buckets in the ring (its span), for tests and diagnostics.</summary>
+    /// <summary>Number of one-millisecond buckets in the calendar (its span), for tests and diagnostics.</summary>
     public int Span => _buckets.Length;
 
     /// <summary>Every buffered element with its order, in no particular order (for snapshots).</summary>
@@ -72,6 +87,11 @@ internal sealed class ReorderBuffer<TElement>
     {
         get
         {
+            for (var i = 0; i < _ringCount; i++)
+            {
+                var item = _ring[(_ringHead + i) & (_ring.Length - 1)];
+                yield return (item.Element, (item.Timestamp, item.Sequence));
+            }
             for (var word = 0; word < _bits.Length; word++)
             {
                 var bits = _bits[word];
@@ -95,8 +115,205 @@ internal sealed class ReorderBuffer<TElement>
 
     public void Enqueue(TElement element, (long Timestamp, long Sequence) order)
     {
+        if (_ringCount == 0 || order.Timestamp > _ringLastTimestamp
+            || (order.Timestamp == _ringLastTimestamp && order.Sequence >= _ringLastSequence))
+        {
+            if (_ringCount == _ring.Length)
+            {
+                GrowRing();
+            }
+            _ring[(_ringHead + _ringCount) & (_ring.Length - 1)] = new Item(element, order.Timestamp, order.Sequence);
+            _ringCount++;
+            _ringLastTimestamp = order.Timestamp;
+            _ringLastSequence = order.Sequence;
+            return;
+        }
+        EnqueueOvertaking(element, order);
+    }
+
+    public bool TryPeek(out TElement element, out (long Timestamp, long Sequence) order)
+    {
+        if (_calendarCount == 0 && _heap.Count == 0 && _ringCount > 0)
+        {
+            // In order: only the ring holds events.
+            ref var item = ref _ring[_ringHead];
+            element = item.Element;
+            order = (item.Timestamp, item.Sequence);
+            return true;
+        }
+        switch (Next(out var timestamp, out var sequence))
+        {
+            case FromRing:
+                element = _ring[_ringHead].Element;
+                break;
+            case FromCalendar:
+                element = _entries[_buckets[(int)_cursor & _mask].Head].Element;
+                break;
+            case FromHeap:
+                element = _heap.Peek();
+                break;
+            default:
+                element = default!;
+                order = default;
+                return false;
+        }
+        order = (timestamp, sequence);
+        return true;
+    }
+
+    /// <summary>Removes the element <see cref="TryPeek"/> returned.</summary>
+    public void Dequeue()
+    {
+        if (_calendarCount == 0 && _heap.Count == 0 && _ringCount > 0)
+        {
+            RemoveRingHead();
+            return;
+        }
+        switch (Next(out _, out _))
+        {
+            case FromRing:
+                RemoveRingHead();
+                break;
+            case FromCalendar:
+                var index = (int)_cursor & _mask;
+                RemoveCalendarHead(index, _buckets[index].Head);
+                break;
+            default:
+                _heap.Dequeue();
+                break;
+        }
+    }
+
+    /// <summary>Removes the next element if its timestamp is at or below <paramref name="upTo"/>: the watermark's
+    /// release loop in one call per event instead of <see cref="TryPeek"/> then <see cref="Dequeue"/>.</summary>
+    public bool TryDequeue(long upTo, out TElement element)
+    {
+        if (_heap.Count == 0)
+        {
+            // The usual cases, without the general three-way comparison.
+            if (_calendarCount > 0 && _cursor <= upTo)
+            {
+                var index = (int)_cursor & _mask;
+                var taken = _buckets[index].Head;
+                ref var entry = ref _entries[taken];
+                if (_ringCount == 0 || _cursor < _ring[_ringHead].Timestamp
+                    || (_cursor == _ring[_ringHead].Timestamp && entry.Sequence < _ring[_ringHead].Sequence))
+                {
+                    element = entry.Element;
+                    RemoveCalendarHead(index, taken);
+                    return true;
+                }
+            }
+            // The calendar is empty, beyond upTo, or behind the ring's head.
+            if (_ringCount > 0 && _ring[_ringHead].Timestamp <= upTo)
+            {
+                element = _ring[_ringHead].Element;
+                RemoveRingHead();
+                return true;
+            }
+            element = default!;
+            return false;
+        }
+        var source = Next(out var timestamp, out _);
+        if (source == None || timestamp > upTo)
+        {
+            element = default!;
+            return false;
+        }
+        if (source == FromRing)
+        {
+            element = _ring[_ringHead].Element;
+            RemoveRingHead();
+        }
+        else if (source == FromCalendar)
+        {
+            var index = (int)_cursor & _mask;
+            var taken = _buckets[index].Head;
+            element = _entries[taken].Element;
+            RemoveCalendarHead(index, taken);
+        }
+        else
+        {
+            element = _heap.Dequeue();
+        }
+        return true;
+    }
+
+    public void Clear()
+    {
+        Array.Clear(_ring);
+        _ringHead = 0;
+        _ringCount = 0;
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<TElement>())
+        {
+            Array.Clear(_entries, 0, _entriesUsed);
+        }
+        _entriesUsed = 0;
+        _free = -1;
+        Array.Clear(_bits);
+        Array.Clear(_summary);
+        _calendarCount = 0;
+        _misses = 0;
+        _heap.Clear();
+    }
+
+    /// <summary>Which part holds the next event, and its order.</summary>
+    private int Next(out long timestamp, out long sequence)
+    {
+        var source = None;
+        timestamp = 0;
+        sequence = 0;
+        if (_ringCount > 0)
+        {
+            ref var item = ref _ring[_ringHead];
+            timestamp = item.Timestamp;
+            sequence = item.Sequence;
+            source = FromRing;
+        }
+        if (_calendarCount > 0)
+        {
+            var calendarSequence = _entries[_buckets[(int)_cursor & _mask].Head].Sequence;
+            if (source == None || _cursor < timestamp || (_cursor == timestamp && calendarSequence < sequence))
+            {
+                timestamp = _cursor;
+                sequence = calendarSequence;
+                source = FromCalendar;
+            }
+        }
+        if (_heap.Count > 0)
+        {
+            _heap.TryPeek(out _, out var top);
+            if (source == None || top.Timestamp < timestamp || (top.Timestamp == timestamp && top.Sequence < sequence))
+            {
+                timestamp = top.Timestamp;
+                sequence = top.Sequence;
+                source = FromHeap;
+            }
+        }
+        return source;
+    }
+
+    private void RemoveRingHead()
+    {
+        _ring[_ringHead] = default;
+        _ringHead = (_ringHead + 1) & (_ring.Length - 1);
+        _ringCount--;
+    }
+
+    private void GrowRing()
+    {
+        var larger = new Item[_ring.Length * 2];
+        var firstPart = Math.Min(_ringCount, _ring.Length - _ringHead);
+        Array.Copy(_ring, _ringHead, larger, 0, firstPart);
+        Array.Copy(_ring, 0, larger, firstPart, _ringCount - firstPart);
+        _ring = larger;
+        _ringHead = 0;
+    }
+
+    private void EnqueueOvertaking(TElement element, (long Timestamp, long Sequence) order)
+    {
         var slot = order.Timestamp;
-        if (_ringCount == 0)
+        if (_calendarCount == 0)
         {
             _cursor = slot;
             _maxSlot = slot;
@@ -117,7 +334,7 @@ internal sealed class ReorderBuffer<TElement>
         }
         else
         {
-            // Earlier than every event in the ring: the cursor moves back if the span still covers the latest one.
+            // Earlier than every event in the calendar: the cursor moves back if the span still covers the latest.
             var behind = unchecked((ulong)(_maxSlot - slot));
             if (behind >= (ulong)_buckets.Length)
             {
@@ -151,77 +368,29 @@ internal sealed class ReorderBuffer<TElement>
         else
         {
             // Same timestamp but an earlier arrival number than the bucket's last: never from the operator (its
-            // numbers grow), so the heap keeps the order rather than the ring searching its list.
+            // numbers grow), so the heap keeps the order rather than the calendar searching its list.
             _heap.Enqueue(element, order);
             return;
         }
-        _ringCount++;
+        _calendarCount++;
     }
 
-    public bool TryPeek(out TElement element, out (long Timestamp, long Sequence) order)
+    private void RemoveCalendarHead(int index, int taken)
     {
-        if (_ringCount > 0)
+        ref var bucket = ref _buckets[index];
+        var emptied = taken == bucket.Tail;
+        bucket.Head = _entries[taken].Next;
+        Release(taken);
+        _calendarCount--;
+        if (emptied)
         {
-            ref var head = ref _entries[_buckets[(int)_cursor & _mask].Head];
-            if (_heap.Count == 0 || !HeapTopPrecedes(_cursor, head.Sequence))
+            ClearBit(index);
+            if (_calendarCount > 0)
             {
-                element = head.Element;
-                order = (_cursor, head.Sequence);
-                return true;
+                var next = NextNonEmpty(index);
+                _cursor = unchecked(_cursor + ((next - index) & _mask));
             }
         }
-        return _heap.TryPeek(out element!, out order);
-    }
-
-    /// <summary>Removes the element <see cref="TryPeek"/> returned.</summary>
-    public void Dequeue()
-    {
-        if (_ringCount > 0)
-        {
-            var index = (int)_cursor & _mask;
-            ref var bucket = ref _buckets[index];
-            var taken = bucket.Head;
-            ref var head = ref _entries[taken];
-            if (_heap.Count == 0 || !HeapTopPrecedes(_cursor, head.Sequence))
-            {
-                var emptied = taken == bucket.Tail;
-                bucket.Head = head.Next;
-                Release(taken);
-                _ringCount--;
-                if (emptied)
-                {
-                    ClearBit(index);
-                    if (_ringCount > 0)
-                    {
-                        var next = NextNonEmpty(index);
-                        _cursor = unchecked(_cursor + ((next - index) & _mask));
-                    }
-                }
-                return;
-            }
-        }
-        _heap.Dequeue();
-    }
-
-    public void Clear()
-    {
-        if (RuntimeHelpers.IsReferenceOrContainsReferences<TElement>())
-        {
-            Array.Clear(_entries, 0, _entriesUsed);
-        }
-        _entriesUsed = 0;
-        _free = -1;
-        Array.Clear(_bits);
-        Array.Clear(_summary);
-        _ringCount = 0;
-        _misses = 0;
-        _heap.Clear();
-    }
-
-    private bool HeapTopPrecedes(long timestamp, long sequence)
-    {
-        _heap.TryPeek(out _, out var top);
-        return top.Timestamp < timestamp || (top.Timestamp == timestamp && top.Sequence < sequence);
     }
 
     private void Overflow(TElement element, (long Timestamp, long Sequence) order, ulong distance)
@@ -229,7 +398,7 @@ internal sealed class ReorderBuffer<TElement>
         _heap.Enqueue(element, order);
         // Misses that a larger ring would have caught, and often enough to matter: the disorder is wider than the
         // span. Grow once to a span that fits the latest miss; earlier misses drain from the heap.
-        if (distance < (ulong)_maxBuckets && ++_misses > MissesBeforeGrowing && _misses > _ringCount >> 2)
+        if (distance < (ulong)_maxBuckets && ++_misses > MissesBeforeGrowing && _misses > _calendarCount >> 2)
         {
             Grow((int)BitOperations.RoundUpToPowerOf2(distance + 1));
         }
@@ -241,9 +410,9 @@ internal sealed class ReorderBuffer<TElement>
         var oldBuckets = _buckets;
         var oldBits = _bits;
         var oldMask = _mask;
-        (_buckets, _bits, _summary) = NewRing(buckets);
+        (_buckets, _bits, _summary) = NewCalendar(buckets);
         _mask = buckets - 1;
-        if (_ringCount == 0)
+        if (_calendarCount == 0)
         {
             return;
         }
@@ -267,7 +436,7 @@ internal sealed class ReorderBuffer<TElement>
         }
     }
 
-    private static (Bucket[] Buckets, ulong[] Bits, ulong[] Summary) NewRing(int buckets)
+    private static (Bucket[] Buckets, ulong[] Bits, ulong[] Summary) NewCalendar(int buckets)
     {
         var words = buckets >> 6;
         return (new Bucket[buckets], new ulong[words], new ulong[(words + 63) >> 6]);
@@ -343,6 +512,8 @@ internal sealed class ReorderBuffer<TElement>
     }
 
     private long SlotOf(int index) => unchecked(_cursor + ((index - ((int)_cursor & _mask)) & _mask));
+
+    private readonly record struct Item(TElement Element, long Timestamp, long Sequence);
 
     private struct Bucket
     {

@@ -21,15 +21,19 @@ public sealed class ReorderBufferTests
     }
 
     [Fact]
-    public void UnorderedItems_HoldsRingAndHeapEntries()
+    public void UnorderedItems_HoldsRingCalendarAndHeapEntries()
     {
         var buffer = new ReorderBuffer<string>(64, 64);
-        buffer.Enqueue("a", (10, 0));
-        buffer.Enqueue("b", (5, 1));
-        buffer.Enqueue("c", (1_000_000, 2)); // beyond the span: overflow heap
+        buffer.Enqueue("a", (1000, 0)); // ring
+        buffer.Enqueue("b", (990, 1)); // overtakes a: calendar
+        buffer.Enqueue("c", (5, 2)); // behind the calendar's latest by more than its span: heap
+        buffer.Enqueue("d", (2000, 3)); // ring
 
-        Assert.Equal([("a", (10L, 0L)), ("b", (5L, 1L)), ("c", (1_000_000L, 2L))], buffer.UnorderedItems.OrderBy(i => i.Element));
-        Assert.Equal(3, buffer.Count);
+        Assert.Equal(
+            [("a", (1000L, 0L)), ("b", (990L, 1L)), ("c", (5L, 2L)), ("d", (2000L, 3L))],
+            buffer.UnorderedItems.OrderBy(i => i.Element));
+        Assert.Equal(4, buffer.Count);
+        Assert.Equal(["c", "b", "a", "d"], Drain(buffer));
     }
 
     [Fact]
@@ -69,13 +73,13 @@ public sealed class ReorderBufferTests
     }
 
     [Fact]
-    public void Enqueue_DisorderWiderThanTheSpan_GrowsTheRing()
+    public void Enqueue_DisorderWiderThanTheSpan_GrowsTheCalendar()
     {
         var buffer = new ReorderBuffer<long>(64, 4096);
         var released = Simulate(buffer, events: 20_000, disorderMs: 2000, seed: 1);
 
         Assert.Equal(20_000, released);
-        // The ring must cover the disorder plus the step by which a new event raises the maximum.
+        // The calendar must cover the disorder plus the step by which a new event raises the maximum.
         Assert.InRange(buffer.Span, 2048, 4096);
     }
 
@@ -140,6 +144,7 @@ public sealed class ReorderBufferTests
         (1, Gen.Choose(-62, 62).Select(a => new Op(3, a, 0))),            // clock jumps by ±2^|a|
         (1, Gen.Choose(0, 3).SelectMany(a => Gen.Choose(0, 70), (a, b) => new Op(4, a, b))), // clock near an extreme
         (5, Gen.Choose(-20, 80).Select(a => new Op(5, a, 0))),            // release up to clock − a
+        (5, Gen.Choose(-20, 80).Select(a => new Op(10, a, 0))),           // the same through TryDequeue(upTo)
         (2, Gen.Constant(new Op(6, 0, 0))),                               // dequeue one
         (1, Gen.Constant(new Op(7, 0, 0))),                               // compare Count and UnorderedItems
         (1, Gen.Frequency((1, Gen.Constant(new Op(8, 0, 0))), (30, Gen.Constant(new Op(7, 0, 0))))), // Clear, rarely
@@ -206,6 +211,9 @@ public sealed class ReorderBufferTests
                 case 7:
                     CheckContents();
                     break;
+                case 10:
+                    ReleaseInOneCall(Add(_clock, -op.A));
+                    break;
                 case 9:
                     for (var i = 0; i < op.A; i++)
                     {
@@ -229,6 +237,18 @@ public sealed class ReorderBufferTests
                 DequeueOne();
             }
             Assert.False(buffer.TryPeek(out _, out var order) && order.Timestamp <= watermark);
+        }
+
+        private void ReleaseInOneCall(long watermark)
+        {
+            while (buffer.TryDequeue(watermark, out var actual))
+            {
+                Assert.True(_model.TryDequeue(out var expected, out var order));
+                Assert.True(order.Item1 <= watermark);
+                Assert.Equal(expected, actual);
+            }
+            Assert.False(_model.TryPeek(out _, out var next) && next.Item1 <= watermark);
+            CheckContents();
         }
 
         public void CheckContents()
@@ -288,7 +308,7 @@ public sealed class ReorderBufferTests
             model.Enqueue(i, (timestamp, i));
             max = Math.Max(max, timestamp);
             watermark = Math.Max(watermark, max - disorderMs - 1);
-            released += ReleaseBoth(buffer, model, watermark);
+            released += seed % 2 == 0 ? ReleaseBoth(buffer, model, watermark) : ReleaseInOneCall(buffer, model, watermark);
         }
         released += ReleaseBoth(buffer, model, long.MaxValue);
         Assert.Equal(0, buffer.Count);
@@ -307,6 +327,41 @@ public sealed class ReorderBufferTests
         }
         Assert.False(model.TryPeek(out _, out var next) && next.Item1 <= watermark);
         return released;
+    }
+
+    private static int ReleaseInOneCall(ReorderBuffer<long> buffer, PriorityQueue<long, (long, long)> model, long watermark)
+    {
+        var released = 0;
+        while (buffer.TryDequeue(watermark, out var actual))
+        {
+            Assert.True(model.TryDequeue(out var expected, out _));
+            Assert.Equal(expected, actual);
+            released++;
+        }
+        Assert.False(model.TryPeek(out _, out var next) && next.Item1 <= watermark);
+        return released;
+    }
+
+    [Fact]
+    public void TryDequeue_HeadsOfAllThreeParts_ReleasesOnlyUpToTheLimit()
+    {
+        var buffer = new ReorderBuffer<string>(64, 64);
+        buffer.Enqueue("ring", (100, 0));
+        buffer.Enqueue("heap", (20, 1)); // overtakes: calendar (empty, so its cursor moves there)
+        buffer.Enqueue("far", (100 + 64, 2)); // ring
+        buffer.Enqueue("same-time-lower-number", (100, -1)); // beyond the calendar's span from 20: heap
+
+        Assert.True(buffer.TryDequeue(99, out var first));
+        Assert.Equal("heap", first);
+        Assert.False(buffer.TryDequeue(99, out _));
+        Assert.True(buffer.TryDequeue(100, out var second));
+        Assert.Equal("same-time-lower-number", second);
+        Assert.True(buffer.TryDequeue(100, out var third));
+        Assert.Equal("ring", third);
+        Assert.False(buffer.TryDequeue(163, out _));
+        Assert.True(buffer.TryDequeue(long.MaxValue, out var fourth));
+        Assert.Equal("far", fourth);
+        Assert.Equal(0, buffer.Count);
     }
 
     private static List<T> Drain<T>(ReorderBuffer<T> buffer)
