@@ -1,63 +1,149 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using Cep.Nfa;
 
 namespace Cep.Runtime;
 
 /// <summary>
-/// A partial match in progress: the state it is in, the newest event it took and its first event. The start
-/// identity comes from <see cref="First"/>; the previous event's time from <see cref="Head"/>. Four words, so a
-/// pending partial match costs little beyond its shared-buffer node.
+/// A partial match in progress: the state it is in, the newest event it took (the head of its chain of
+/// shared-buffer nodes) and the time and arrival number of its first event. Four words.
+/// A run that has taken only one event and whose key has seen nothing since — every pending W1 order — holds that
+/// event inline instead of in a node (when <typeparamref name="T"/> is a reference type): no 48-byte node per
+/// pending partial match, and no allocation for the event that starts it. The node is made when the run is next
+/// touched (<see cref="Materialized"/>); shared-buffer semantics are unchanged, because an inline event has no
+/// predecessor and belongs to this run alone.
 /// </summary>
 internal struct Run<T>
 {
     public int State;
-    public SharedBufferNode<T>? Head;
-    public SharedBufferNode<T>? First;
 
-    /// <summary>Copy of <c>First.Timestamp</c>: deadlines are computed for every event of a key, and reading them
-    /// inline spares a cache miss on the first node.</summary>
+    // 0: _head is the head node (or null for the start run). Otherwise the step that took the run's only event,
+    // plus one, and _head is that event.
+    private int _inlineStep;
+    private object? _head;
+
+    /// <summary>Time of the first event: deadlines are computed for every event of a key, and reading them inline
+    /// spares a cache miss on the first node.</summary>
     public long StartTimestamp;
 
-    public Run(int state, SharedBufferNode<T>? head, SharedBufferNode<T>? first)
-    {
-        State = state;
-        Head = head;
-        First = first;
-        StartTimestamp = first?.Timestamp ?? 0;
-    }
+    /// <summary>Arrival number of the first event (with <see cref="StartTimestamp"/>, the run's start identity).</summary>
+    public long StartSequence;
 
-    /// <summary>A run with a known start time: a run that takes an event keeps its first node, and reading that
-    /// node's time again would be a cache miss per event (the first node is usually long out of cache).</summary>
-    public Run(int state, SharedBufferNode<T>? head, SharedBufferNode<T>? first, long startTimestamp)
+    public Run(int state, SharedBufferNode<T>? head, long startTimestamp, long startSequence)
     {
         State = state;
-        Head = head;
-        First = first;
+        _head = head;
         StartTimestamp = startTimestamp;
+        StartSequence = startSequence;
     }
 
-    public readonly long StartSequence => First!.Sequence;
+    /// <summary>A run whose first node is <paramref name="first"/> (restore).</summary>
+    public Run(int state, SharedBufferNode<T> head, SharedBufferNode<T> first)
+        : this(state, head, first.Timestamp, first.Sequence)
+    {
+    }
 
-    public readonly long PreviousTimestamp => Head!.Timestamp;
+    /// <summary>Whether runs may hold their only event inline (a value-type event would be boxed).</summary>
+    public static bool CanInline => !typeof(T).IsValueType;
+
+    /// <summary>A run whose only event, taken by <paramref name="step"/>, is held inline.</summary>
+    public static Run<T> Inline(int state, T @event, long timestamp, long sequence, int step)
+    {
+        Debug.Assert(CanInline, "value-type events are never held inline");
+        var run = new Run<T>(state, null, timestamp, sequence);
+        run._head = @event;
+        run._inlineStep = step + 1;
+        return run;
+    }
+
+    public readonly bool IsInline => _inlineStep != 0;
+
+    /// <summary>The head node; only for a run that does not hold its event inline.</summary>
+    public readonly SharedBufferNode<T>? Head
+    {
+        get
+        {
+            Debug.Assert(!IsInline, "materialize an inline run before reading its node");
+            return Unsafe.As<SharedBufferNode<T>>(_head);
+        }
+    }
+
+    /// <summary>The same run with its inline event moved into a node (itself when it has a node already).</summary>
+    public readonly Run<T> Materialized()
+    {
+        if (!IsInline)
+        {
+            return this;
+        }
+        var @event = _head;
+        var node = new SharedBufferNode<T>(Unsafe.As<object?, T>(ref @event), StartTimestamp, StartSequence, _inlineStep - 1, null);
+        return new Run<T>(State, node, StartTimestamp, StartSequence);
+    }
+
+    /// <summary>The same run holding its event inline when its node is its only one (restore: a restored key
+    /// then costs what a live one does).</summary>
+    public readonly Run<T> Inlined() =>
+        CanInline && !IsInline && Head is { Previous: null } node
+            ? Inline(State, node.Event, node.Timestamp, node.Sequence, node.Step)
+            : this;
+
+    /// <summary>Time of the newest event.</summary>
+    public readonly long PreviousTimestamp => IsInline ? StartTimestamp : Head!.Timestamp;
+
+    /// <summary>The node of the first event: the end of the head's chain (only for a run with a node).</summary>
+    public readonly SharedBufferNode<T> First
+    {
+        get
+        {
+            var node = Head!;
+            while (node.Previous is { } previous)
+            {
+                node = previous;
+            }
+            return node;
+        }
+    }
 }
 
 /// <summary>A completed match waiting behind an earlier partial match (skip strategies emit in start order).</summary>
 internal struct CompletedMatch<T>
 {
     public SharedBufferNode<T> Head;
-    public SharedBufferNode<T> First;
+    public long StartTimestamp;
+    public long StartSequence;
     public long Time;
 
-    public CompletedMatch(SharedBufferNode<T> head, SharedBufferNode<T> first, long time)
+    public CompletedMatch(in Run<T> run, long time)
     {
-        Head = head;
-        First = first;
+        Head = run.Head!;
+        StartTimestamp = run.StartTimestamp;
+        StartSequence = run.StartSequence;
         Time = time;
     }
 
-    public readonly long StartTimestamp => First.Timestamp;
+    /// <summary>A match whose first node is <paramref name="first"/> (restore).</summary>
+    public CompletedMatch(SharedBufferNode<T> head, SharedBufferNode<T> first, long time)
+    {
+        Head = head;
+        StartTimestamp = first.Timestamp;
+        StartSequence = first.Sequence;
+        Time = time;
+    }
 
-    public readonly long StartSequence => First.Sequence;
+    /// <summary>The node of the first event: the end of the head's chain.</summary>
+    public readonly SharedBufferNode<T> First
+    {
+        get
+        {
+            var node = Head;
+            while (node.Previous is { } previous)
+            {
+                node = previous;
+            }
+            return node;
+        }
+    }
 }
 
 /// <summary>

@@ -75,6 +75,7 @@ public sealed class SnapshotScratch<T>
     internal readonly Dictionary<SharedBufferNode<T>, int> Ids = new(ReferenceEqualityComparer.Instance);
     internal readonly Stack<SharedBufferNode<T>> Chain = new();
     internal readonly List<Run<T>> RestoreRuns = [];
+    internal readonly List<Run<T>> Materialized = [];
     internal SharedBufferNode<T>[] RestoreNodes = new SharedBufferNode<T>[16];
 }
 
@@ -235,6 +236,18 @@ internal static class KeySnapshot
         var ids = scratch.Ids;
         ordered.Clear();
         ids.Clear();
+        if (HasInline(runs))
+        {
+            // Inline events are written as the nodes they stand for, so the bytes do not depend on whether a run
+            // was materialized (the nodes made here are the writer's, not the operator's).
+            var materialized = scratch.Materialized;
+            materialized.Clear();
+            foreach (var run in runs)
+            {
+                materialized.Add(run.Materialized());
+            }
+            runs = CollectionsMarshal.AsSpan(materialized);
+        }
         var singleChain = runs.Length == 1 && waiting.Length == 0;
         if (singleChain)
         {
@@ -274,7 +287,7 @@ internal static class KeySnapshot
         {
             writer.WriteVarUInt((ulong)run.State);
             writer.WriteVarUInt(singleChain ? (ulong)ordered.Count - 1 : (ulong)ids[run.Head!]);
-            writer.WriteVarUInt(singleChain ? 0 : (ulong)ids[run.First!]);
+            writer.WriteVarUInt(singleChain ? 0 : (ulong)ids[run.First]);
         }
         writer.WriteVarUInt((ulong)waiting.Length);
         foreach (var match in waiting)
@@ -285,6 +298,23 @@ internal static class KeySnapshot
         }
         ordered.Clear();
         ids.Clear();
+        scratch.Materialized.Clear();
+    }
+
+    private static bool HasInline<T>(ReadOnlySpan<Run<T>> runs)
+    {
+        if (!Run<T>.CanInline)
+        {
+            return false;
+        }
+        foreach (var run in runs)
+        {
+            if (run.IsInline)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void Collect<T>(

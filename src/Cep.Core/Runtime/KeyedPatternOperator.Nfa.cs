@@ -47,14 +47,20 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         var takenByOpenRun = false;
         for (var i = 0; i < state.Count; i++)
         {
-            takenByOpenRun |= ComputeNextStates(in state[i], isStart: false, @event, timestamp, sequence);
+            ref var run = ref state[i];
+            if (Run<T>.CanInline && run.IsInline)
+            {
+                // The key saw another event: its inline event becomes a node the successors can link to.
+                run = run.Materialized();
+            }
+            takenByOpenRun |= ComputeNextStates(in run, isStart: false, @event, timestamp, sequence);
             Classify(timestamp);
         }
         // The start run is implicit: every event may begin a new partial match. With order: any, only when
         // no partial match is open for the key.
         if (!anyOrder || (state.Count == 0 && !takenByOpenRun))
         {
-            var start = new Run<T>(_pattern.StartState, null, null, 0);
+            var start = new Run<T>(_pattern.StartState, null, 0, 0);
             ComputeNextStates(in start, isStart: true, @event, timestamp, sequence);
             Classify(timestamp);
         }
@@ -79,7 +85,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         }
         else if (_pattern.Kinds[run.State] == NfaStateKind.Final)
         {
-            _potential.Add(new CompletedMatch<T>(run.Head!, run.First!, timestamp));
+            _potential.Add(new CompletedMatch<T>(run, timestamp));
         }
         else
         {
@@ -106,7 +112,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             var kind = kinds[run.State];
             if (kind == NfaStateKind.Final)
             {
-                _potential.Add(new CompletedMatch<T>(run.Head!, run.First!, timestamp));
+                _potential.Add(new CompletedMatch<T>(run, timestamp));
             }
             else if (kind != NfaStateKind.Stop && !stopped)
             {
@@ -223,15 +229,21 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private void Take(in Run<T> run, bool isStart, int e, T @event, long timestamp, long sequence)
     {
         var pattern = _pattern;
-        var node = new SharedBufferNode<T>(@event, timestamp, sequence, pattern.EdgeStep[e], run.Head);
-        var first = isStart ? node : run.First;
-        var startTimestamp = isStart ? timestamp : run.StartTimestamp;
         var target = pattern.EdgeTarget[e];
-        AddBranch(new Run<T>(target, node, first, startTimestamp), timestamp);
         var final = pattern.MayProceedToFinal[target] ? FindFinalAfterProceed(target) : -1;
+        if (Run<T>.CanInline && isStart && final < 0 && pattern.Kinds[target] != NfaStateKind.Final)
+        {
+            // A partial match's first event stays inline until the key sees another event (see Run).
+            AddBranch(Run<T>.Inline(target, @event, timestamp, sequence, pattern.EdgeStep[e]), timestamp);
+            return;
+        }
+        var node = new SharedBufferNode<T>(@event, timestamp, sequence, pattern.EdgeStep[e], run.Head);
+        var startTimestamp = isStart ? timestamp : run.StartTimestamp;
+        var startSequence = isStart ? sequence : run.StartSequence;
+        AddBranch(new Run<T>(target, node, startTimestamp, startSequence), timestamp);
         if (final >= 0)
         {
-            AddBranch(new Run<T>(final, node, first, startTimestamp), timestamp);
+            AddBranch(new Run<T>(final, node, startTimestamp, startSequence), timestamp);
         }
     }
 
@@ -289,10 +301,12 @@ public sealed partial class KeyedPatternOperator<T, TKey>
                 if (Deadline(run) != next)
                 {
                     state[kept++] = run;
+                    continue;
                 }
-                else if (kinds[run.State] == NfaStateKind.Pending)
+                run = run.Materialized();
+                if (kinds[run.State] == NfaStateKind.Pending)
                 {
-                    _expiredPending.Add(new CompletedMatch<T>(run.Head!, run.First!, next));
+                    _expiredPending.Add(new CompletedMatch<T>(run, next));
                 }
                 else
                 {

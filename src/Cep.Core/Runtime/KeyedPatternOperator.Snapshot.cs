@@ -173,6 +173,10 @@ public sealed partial class KeyedPatternOperator<T, TKey>
                 state.Waiting.Add(new CompletedMatch<T>(head, first, reader.ReadVarInt()));
             }
         }
+        if (nodeCount == 1 && state.Count == 1 && state.Waiting is null)
+        {
+            state[0] = state[0].Inlined();
+        }
         Array.Clear(nodes, 0, nodeCount);
         return new DecodedKey<T>(state);
     }
