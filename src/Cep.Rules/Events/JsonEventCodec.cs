@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;
 using Cep.State;
@@ -78,20 +77,19 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
         writer.WriteString(@event.Stream);
         writer.WriteVarInt(@event.Line);
         writer.WriteBytes(raw);
-        Span<byte> hash = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(hash, layout.Hash);
-        foreach (var b in hash)
-        {
-            writer.WriteByte(b);
-        }
+        var hash = layout.Hash;
+        writer.WriteByte((byte)hash);
+        writer.WriteByte((byte)(hash >> 8));
+        writer.WriteByte((byte)(hash >> 16));
+        writer.WriteByte((byte)(hash >> 24));
         writer.WriteVarUInt((ulong)layout.Nodes.Length);
         for (var slot = 0; slot < layout.Nodes.Length; slot++)
         {
-            WriteValue(writer, @event.Get(slot), raw);
+            WriteValue(writer, @event.Get(slot), raw, ref layout.Hints[slot]);
         }
     }
 
-    private static void WriteValue(SnapshotWriter writer, JsonValue value, ReadOnlySpan<byte> raw)
+    private static void WriteValue(SnapshotWriter writer, JsonValue value, ReadOnlySpan<byte> raw, ref int hint)
     {
         switch (value.Kind)
         {
@@ -121,7 +119,7 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
                 break;
             case JsonKind.String:
                 var text = value.Text!;
-                var at = FindQuoted(raw, text);
+                var at = FindQuoted(raw, text, ref hint);
                 if (at >= 0)
                 {
                     writer.WriteByte((byte)Tag.StringInRaw);
@@ -149,20 +147,34 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
     }
 
     /// <summary>Where <paramref name="text"/>, if it is printable ASCII, stands between quotes in the raw bytes (the
-    /// offset of its first character); -1 if nowhere. Any such place holds exactly its bytes, so any one will do.</summary>
-    private static int FindQuoted(ReadOnlySpan<byte> raw, string text)
+    /// offset of its first character); -1 if nowhere. Any such place holds exactly its bytes, so any one will do.
+    /// <paramref name="hint"/> is where the same slot's string was found last time (events of one kind put a field at
+    /// the same offset): checked first, updated on a search. It is shared without a lock: a stale or torn hint is
+    /// only a wrong guess, and every guess is checked.</summary>
+    private static int FindQuoted(ReadOnlySpan<byte> raw, string text, ref int hint)
     {
-        if (text.Length + 2 > raw.Length || text.AsSpan().IndexOfAnyExceptInRange((char)0x20, (char)0x7E) >= 0)
+        var length = text.Length;
+        if (length + 2 > raw.Length || text.AsSpan().IndexOfAnyExceptInRange((char)0x20, (char)0x7E) >= 0)
         {
             return -1;
         }
-        Span<byte> small = stackalloc byte[64];
-        var needle = text.Length + 2 <= small.Length ? small[..(text.Length + 2)] : new byte[text.Length + 2];
+        var guess = hint;
+        if (guess > 0 && guess + length < raw.Length && raw[guess - 1] == (byte)'"' && raw[guess + length] == (byte)'"'
+            && Ascii.Equals(raw.Slice(guess, length), text))
+        {
+            return guess;
+        }
+        var needle = length + 2 <= 128 ? stackalloc byte[length + 2] : new byte[length + 2];
         needle[0] = (byte)'"';
         Encoding.ASCII.GetBytes(text, needle[1..]);
         needle[^1] = (byte)'"';
         var at = raw.IndexOf(needle);
-        return at < 0 ? -1 : at + 1;
+        if (at < 0)
+        {
+            return -1;
+        }
+        hint = at + 1;
+        return at + 1;
     }
 
     /// <summary>An instance reads on one thread at a time (each thread that decodes a restore has its own; the field
@@ -352,6 +364,7 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
         {
             Root = root;
             Nodes = new PathNode[root.SlotCount];
+            Hints = new int[root.SlotCount];
             var paths = new string[root.SlotCount];
             Collect(root, string.Empty, paths);
             var crc = 0xFFFFFFFFu;
@@ -373,6 +386,9 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
         public PathNode Root { get; }
 
         public PathNode[] Nodes { get; }
+
+        /// <summary>Per slot, where the last string written was found in its event's raw bytes.</summary>
+        public int[] Hints { get; }
 
         public uint Hash { get; }
 
