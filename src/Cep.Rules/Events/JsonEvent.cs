@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using Cep.Rules.Compilation;
 
@@ -8,17 +10,24 @@ namespace Cep.Rules.Events;
 /// paths, parsed once when the event was read. Immutable.
 /// </summary>
 /// <remarks>
+/// A line of up to <see cref="MaxInlineBytes"/> bytes is held inside the event object (see <see cref="Create"/>),
+/// longer ones in an array of their own: an event the engine keeps is then one object, not two, for the garbage
+/// collector to trace and copy, and writing it into a record reads one object instead of following a pointer.
 /// The first <see cref="InlineSlots"/> values live in the event object itself, the rest in an array: a rule
 /// typically reads a type, a time and a key, so an event the engine keeps is one object fewer for the garbage
 /// collector to trace and copy than with every value in an array.
 /// A plain-ASCII string in a field that only keys read stays undecoded (see <see cref="FieldTable"/>): the key
 /// is cut from the raw bytes, so such an event holds one string less. <see cref="Get"/> decodes it on demand.
 /// </remarks>
-public sealed class JsonEvent
+public class JsonEvent
 {
     internal const int InlineSlots = 3;
 
-    private readonly byte[] _raw;
+    /// <summary>The longest line held inside the event object.</summary>
+    internal const int MaxInlineBytes = 256;
+
+    // Null when the bytes are held inline (InlineJsonEvent).
+    private readonly byte[]? _raw;
     private readonly JsonValue _v0;
     private readonly JsonValue _v1;
     private readonly JsonValue _v2;
@@ -26,10 +35,16 @@ public sealed class JsonEvent
 
     /// <param name="values">The slot values; copied, so the caller may reuse the storage.</param>
     internal JsonEvent(string stream, long line, byte[] raw, ReadOnlySpan<JsonValue> values)
+        : this(stream, line, values)
+    {
+        _raw = raw;
+    }
+
+    /// <summary>For <see cref="InlineJsonEvent{TBuffer}"/>, which holds the bytes itself.</summary>
+    private protected JsonEvent(string stream, long line, ReadOnlySpan<JsonValue> values)
     {
         Stream = stream;
         Line = line;
-        _raw = raw;
         switch (values.Length)
         {
             case > InlineSlots:
@@ -56,13 +71,41 @@ public sealed class JsonEvent
     public long Line { get; }
 
     /// <summary>The JSON object's exact UTF-8 bytes, without surrounding whitespace or line ending.</summary>
-    public ReadOnlyMemory<byte> Raw => _raw;
+    public EventBytes Raw => new(RawSpan);
+
+    /// <summary>An event holding a copy of <paramref name="raw"/>, inside the event object when it is short enough.</summary>
+    /// <param name="values">The slot values; copied, so the caller may reuse the storage.</param>
+    internal static JsonEvent Create(string stream, long line, ReadOnlySpan<byte> raw, ReadOnlySpan<JsonValue> values) => raw.Length switch
+    {
+        <= 24 => new InlineJsonEvent<InlineBytes24>(stream, line, raw, values),
+        <= 32 => new InlineJsonEvent<InlineBytes32>(stream, line, raw, values),
+        <= 40 => new InlineJsonEvent<InlineBytes40>(stream, line, raw, values),
+        <= 48 => new InlineJsonEvent<InlineBytes48>(stream, line, raw, values),
+        <= 56 => new InlineJsonEvent<InlineBytes56>(stream, line, raw, values),
+        <= 64 => new InlineJsonEvent<InlineBytes64>(stream, line, raw, values),
+        <= 72 => new InlineJsonEvent<InlineBytes72>(stream, line, raw, values),
+        <= 80 => new InlineJsonEvent<InlineBytes80>(stream, line, raw, values),
+        <= 96 => new InlineJsonEvent<InlineBytes96>(stream, line, raw, values),
+        <= 112 => new InlineJsonEvent<InlineBytes112>(stream, line, raw, values),
+        <= 128 => new InlineJsonEvent<InlineBytes128>(stream, line, raw, values),
+        <= 160 => new InlineJsonEvent<InlineBytes160>(stream, line, raw, values),
+        <= 192 => new InlineJsonEvent<InlineBytes192>(stream, line, raw, values),
+        <= 224 => new InlineJsonEvent<InlineBytes224>(stream, line, raw, values),
+        <= MaxInlineBytes => new InlineJsonEvent<InlineBytes256>(stream, line, raw, values),
+        _ => new JsonEvent(stream, line, raw.ToArray(), values),
+    };
+
+    /// <summary>The raw bytes, wherever they are held.</summary>
+    internal ReadOnlySpan<byte> RawSpan => _raw ?? InlineRaw();
+
+    /// <summary>The bytes of an event that holds them inline.</summary>
+    private protected virtual ReadOnlySpan<byte> InlineRaw() => default;
 
     /// <summary>The value at a registered path; missing when the path is absent or goes through a non-object.</summary>
     public JsonValue Get(int slot)
     {
         var value = Slot(slot);
-        return value.IsUndecoded ? JsonValue.From(Encoding.ASCII.GetString(_raw, value.UndecodedOffset, value.UndecodedLength)) : value;
+        return value.IsUndecoded ? JsonValue.From(Encoding.ASCII.GetString(RawSpan.Slice(value.UndecodedOffset, value.UndecodedLength))) : value;
     }
 
     /// <summary>
@@ -73,7 +116,7 @@ public sealed class JsonEvent
     {
         if (Slot(slot) is { IsUndecoded: true } value)
         {
-            return Encoding.ASCII.GetString(_raw, value.UndecodedOffset - 1, value.UndecodedLength + 2);
+            return Encoding.ASCII.GetString(RawSpan.Slice(value.UndecodedOffset - 1, value.UndecodedLength + 2));
         }
         return KeySelectors.Canonical(Get(slot));
     }
@@ -104,5 +147,127 @@ public sealed class JsonEvent
         _ => _more is { } more && (uint)(slot - InlineSlots) < (uint)more.Length ? more[slot - InlineSlots] : default,
     };
 
-    public override string ToString() => Encoding.UTF8.GetString(_raw);
+    public override string ToString() => Encoding.UTF8.GetString(RawSpan);
+}
+
+/// <summary>An event's raw bytes (<see cref="JsonEvent.Raw"/>): valid as long as the event, which never changes them.</summary>
+public readonly ref struct EventBytes
+{
+    internal EventBytes(ReadOnlySpan<byte> span) => Span = span;
+
+    public ReadOnlySpan<byte> Span { get; }
+
+    public int Length => Span.Length;
+
+    public bool IsEmpty => Span.IsEmpty;
+
+    public byte[] ToArray() => Span.ToArray();
+}
+
+/// <summary>An event whose bytes are held in the object itself, in a buffer of <typeparamref name="TBuffer"/>'s size.</summary>
+internal sealed class InlineJsonEvent<TBuffer> : JsonEvent
+    where TBuffer : struct
+{
+    private readonly int _length;
+    private TBuffer _bytes;
+
+    public InlineJsonEvent(string stream, long line, ReadOnlySpan<byte> raw, ReadOnlySpan<JsonValue> values)
+        : base(stream, line, values)
+    {
+        _length = raw.Length;
+        raw.CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.As<TBuffer, byte>(ref _bytes), Unsafe.SizeOf<TBuffer>()));
+    }
+
+    private protected override ReadOnlySpan<byte> InlineRaw() =>
+        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<TBuffer, byte>(ref Unsafe.AsRef(in _bytes)), _length);
+}
+
+[InlineArray(24)]
+internal struct InlineBytes24
+{
+    private byte _first;
+}
+
+[InlineArray(32)]
+internal struct InlineBytes32
+{
+    private byte _first;
+}
+
+[InlineArray(40)]
+internal struct InlineBytes40
+{
+    private byte _first;
+}
+
+[InlineArray(48)]
+internal struct InlineBytes48
+{
+    private byte _first;
+}
+
+[InlineArray(56)]
+internal struct InlineBytes56
+{
+    private byte _first;
+}
+
+[InlineArray(64)]
+internal struct InlineBytes64
+{
+    private byte _first;
+}
+
+[InlineArray(72)]
+internal struct InlineBytes72
+{
+    private byte _first;
+}
+
+[InlineArray(80)]
+internal struct InlineBytes80
+{
+    private byte _first;
+}
+
+[InlineArray(96)]
+internal struct InlineBytes96
+{
+    private byte _first;
+}
+
+[InlineArray(112)]
+internal struct InlineBytes112
+{
+    private byte _first;
+}
+
+[InlineArray(128)]
+internal struct InlineBytes128
+{
+    private byte _first;
+}
+
+[InlineArray(160)]
+internal struct InlineBytes160
+{
+    private byte _first;
+}
+
+[InlineArray(192)]
+internal struct InlineBytes192
+{
+    private byte _first;
+}
+
+[InlineArray(224)]
+internal struct InlineBytes224
+{
+    private byte _first;
+}
+
+[InlineArray(256)]
+internal struct InlineBytes256
+{
+    private byte _first;
 }

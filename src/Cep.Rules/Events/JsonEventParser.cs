@@ -59,7 +59,7 @@ public static class JsonEventParser
                 return false;
             }
         }
-        evt = new JsonEvent(stream, line, bytes.ToArray(), values);
+        evt = JsonEvent.Create(stream, line, bytes, values);
         error = null;
         return true;
     }

@@ -1,0 +1,75 @@
+using System.Text;
+using Cep.Rules.Events;
+
+namespace Cep.Rules.Tests.Events;
+
+/// <summary>
+/// Where an event holds its bytes (inside the object up to <see cref="JsonEvent.MaxInlineBytes"/>, in an array
+/// beyond) never shows: every length gives back its exact bytes and values, and key-only strings cut from them.
+/// </summary>
+public sealed class JsonEventStorageTests
+{
+    [Fact]
+    public void TryParse_EveryLengthAroundTheInlineSizes_KeepsExactBytesAndValues()
+    {
+        var fields = new FieldTable();
+        var pad = fields.Slot("pad");
+        var id = fields.KeySlot("id");
+        var n = fields.Slot("n");
+        for (var length = 0; length <= JsonEvent.MaxInlineBytes + 40; length++)
+        {
+            var text = new string('x', length);
+            var line = $"{{\"id\":\"k{length}\",\"pad\":\"{text}\",\"n\":{length}}}";
+
+            Assert.True(JsonEventParser.TryParse(Encoding.UTF8.GetBytes(line), "s", length, fields, out var evt, out var error), error);
+
+            Assert.Equal(line, Encoding.UTF8.GetString(evt.Raw.Span));
+            Assert.Equal(line.Length, evt.Raw.Length);
+            Assert.Equal(Encoding.UTF8.GetBytes(line), evt.Raw.ToArray());
+            Assert.Equal(line, evt.ToString());
+            Assert.Equal(text, evt.Get(pad).Text);
+            Assert.Equal(length, evt.Get(n).Number);
+            Assert.Equal($"k{length}", evt.Get(id).Text);
+            Assert.Equal($"\"k{length}\"", evt.CanonicalText(id));
+            Assert.Equal("s", evt.Stream);
+            Assert.Equal(length, evt.Line);
+        }
+    }
+
+    [Fact]
+    public void TryParse_ManySlots_KeepsTheValuesBeyondTheInlineSlots()
+    {
+        var fields = new FieldTable();
+        var slots = Enumerable.Range(0, 6).Select(i => fields.Slot($"f{i}")).ToArray();
+
+        Assert.True(JsonEventParser.TryParse(Encoding.UTF8.GetBytes("""{"f0":0,"f1":1,"f2":2,"f3":3,"f4":4,"f5":5}"""), "s", 1, fields, out var evt, out _));
+
+        Assert.Equal([0d, 1, 2, 3, 4, 5], slots.Select(s => evt.Get(s).Number));
+    }
+
+    [Theory]
+    [InlineData("42", true, 42L)]
+    [InlineData("-7", true, -7L)]
+    [InlineData("1.0", true, 1L)]
+    [InlineData("1e3", true, 1000L)]
+    [InlineData("-0", true, 0L)]
+    [InlineData("9007199254740992", true, 9007199254740992L)]
+    [InlineData("1e16", false, 0L)]
+    [InlineData("2.5", false, 0L)]
+    [InlineData("\"42\"", false, 0L)]
+    [InlineData("null", false, 0L)]
+    [InlineData("true", false, 0L)]
+    public void TryGetInteger_IsTrueExactlyWhenTheCanonicalTextIsAnInteger(string json, bool expected, long value)
+    {
+        var fields = new FieldTable();
+        var id = fields.KeySlot("id");
+        Assert.True(JsonEventParser.TryParse(Encoding.UTF8.GetBytes($"{{\"id\":{json}}}"), "s", 1, fields, out var evt, out _));
+
+        Assert.Equal(expected, evt.TryGetInteger(id, out var actual));
+        Assert.Equal(value, actual);
+        if (expected)
+        {
+            Assert.Equal(value.ToString(System.Globalization.CultureInfo.InvariantCulture), evt.CanonicalText(id));
+        }
+    }
+}
