@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Cep.State;
 
@@ -66,6 +67,10 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
         Object = 9,
     }
 
+    // Optimized at once (here and in the other per-event methods): a checkpoint or a restore calls them a million
+    // times in a row, mostly before tiering would have replaced their first, unoptimized code (measured: serialize
+    // and cold restore both a few per cent faster).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WriteEvent(SnapshotWriter writer, JsonEvent @event)
     {
         ArgumentNullException.ThrowIfNull(writer);
@@ -89,6 +94,7 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteValue(SnapshotWriter writer, JsonValue value, ReadOnlySpan<byte> raw, ref int hint)
     {
         switch (value.Kind)
@@ -180,6 +186,7 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
     /// <summary>An instance reads on one thread at a time (each thread that decodes a restore has its own; the field
     /// table may be shared). Writing (<see cref="WriteEvent"/>, <see cref="WriteKey"/>) touches nothing but the writer,
     /// the immutable event and an immutable layout, so checkpoint tasks may call it beside the event loop.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public JsonEvent ReadEvent(SnapshotReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
@@ -220,7 +227,7 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
         return new JsonEvent(stream, line, bytes, values);
     }
 
-    [System.Runtime.CompilerServices.InlineArray(Length)]
+    [InlineArray(Length)]
     private struct SlotBuffer
     {
         public const int Length = 8;
@@ -228,6 +235,7 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
         private JsonValue _first;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static JsonValue ReadValue(SnapshotReader reader, byte[] raw, PathNode node)
     {
         var tag = (Tag)reader.ReadByte();
