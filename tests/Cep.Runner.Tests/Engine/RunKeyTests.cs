@@ -130,7 +130,8 @@ public sealed class RunKeyTests
               - next: b
                 where: type == 'b'
             """);
-        // 1 and 1.0 are the same key (canonical 1); "1" is another; 2.5 and 1e3 (= 1000) go through text and numbers.
+        // 1 and 1.0 are the same key (canonical 1); "1" is another; 2.5 and 1e3 (= 1000) go through text and numbers;
+        // 0 and -0 are one key (0, also the default value of the key struct).
         var input = dir.File("s.jsonl", """
             {"id":1,"type":"a","n":1}
             {"id":"1","type":"a","n":2}
@@ -144,12 +145,14 @@ public sealed class RunKeyTests
             {"id":9007199254740993,"type":"b","n":10}
             {"type":"a","n":11}
             {"id":null,"type":"b","n":12}
+            {"id":0,"type":"a","n":13}
+            {"id":-0,"type":"b","n":14}
             """);
 
         var result = CepCli.Run("run", rule, "--input", input);
 
         Assert.Equal(0, result.Exit);
-        string[] keys = ["1", "\"1\"", "2.5", "1000", "9007199254740992", "null"];
+        string[] keys = ["1", "\"1\"", "2.5", "1000", "9007199254740992", "null", "0"];
         Assert.Equal(keys, result.Lines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("key").GetRawText()));
         Assert.Contains("""{"rule":"pairs","type":"match","key":1,""", result.Lines[0], StringComparison.Ordinal);
     }
