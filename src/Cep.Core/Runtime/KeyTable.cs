@@ -6,8 +6,8 @@ namespace Cep.Runtime;
 /// The operator's key → state table: chained hashing like <see cref="Dictionary{TKey, TValue}"/>, with its entries
 /// in fixed chunks instead of one array sized like the buckets. A dictionary's entry array has as many entries as
 /// buckets (a prime, roughly doubling), so a table of 100 000 keys pays for ~175 000 entries of 72 bytes; here the
-/// entries grow a chunk of 1 024 at a time and only the bucket array (4 bytes a bucket) keeps the doubling slack:
-/// a key costs its entry plus ~6 bytes instead of ~1.75 entries. Removed entries are reused last-freed-first, so
+/// entries grow a chunk of 1 024 at a time and only the bucket array (4 bytes a bucket, grown by half again) has slack:
+/// a key costs its entry plus ~5 bytes instead of ~1.75 entries. Removed entries are reused last-freed-first, so
 /// a key added right after another was removed (with W1's churn nearly every new order) writes an entry still in
 /// cache. Buckets are the hash modulo a prime, as in the dictionary: sequential keys (order numbers) land in
 /// sequential buckets, and keys that step by a power of two still spread. (Open addressing was tried: linear
@@ -68,11 +68,17 @@ internal sealed class KeyTable<TKey, TValue>
     }
 
     /// <summary>The state of <paramref name="key"/>, added as <c>default</c> when the table lacks it.</summary>
-    public ref TValue GetValueRefOrAddDefault(TKey key, out bool exists)
+    public ref TValue GetValueRefOrAddDefault(TKey key, out bool exists) => ref GetValueRefOrAddDefault(key, out exists, out _);
+
+    /// <summary>The state of <paramref name="key"/>, added as <c>default</c> when the table lacks it, and the
+    /// key's handle: a number that stays the key's until it is removed (<see cref="ValueAt"/>, <see cref="KeyAt"/>).</summary>
+    public ref TValue GetValueRefOrAddDefault(TKey key, out bool exists, out int handle)
     {
         if (_count >= _buckets.Length)
         {
-            Resize(_buckets.Length == 0 ? 17 : _buckets.Length * 2);
+            // By half again (the dictionary doubles): chains stay under one entry per bucket on average, and
+            // the bucket array's slack — paid by every key — is smaller.
+            Resize(_buckets.Length == 0 ? 17 : _buckets.Length + (_buckets.Length / 2));
         }
         var hash = Hash(key);
         ref var bucket = ref _buckets[Bucket(hash)];
@@ -82,11 +88,13 @@ internal sealed class KeyTable<TKey, TValue>
             if (found.Hash == hash && KeyEquals(found.Key, key))
             {
                 exists = true;
+                handle = number;
                 return ref found.Value;
             }
             number = found.Next;
         }
         var added = NewEntry();
+        handle = added;
         ref var entry = ref EntryAt(added);
         entry.Hash = hash;
         entry.Key = key;
@@ -97,6 +105,16 @@ internal sealed class KeyTable<TKey, TValue>
         exists = false;
         return ref entry.Value;
     }
+
+    /// <summary>Whether <paramref name="handle"/> belongs to a key now. A handle outlives its key in queues that
+    /// hold it (timers); after the key's removal it is free or another key's.</summary>
+    public bool IsLive(int handle) => handle > 0 && handle <= _entriesUsed && EntryAt(handle).Hash != 0;
+
+    /// <summary>The state of the key that holds <paramref name="handle"/> (see <see cref="IsLive"/>).</summary>
+    public ref TValue ValueAt(int handle) => ref EntryAt(handle).Value;
+
+    /// <summary>The key that holds <paramref name="handle"/> (see <see cref="IsLive"/>).</summary>
+    public TKey KeyAt(int handle) => EntryAt(handle).Key;
 
     public bool TryGetValue(TKey key, out TValue value)
     {

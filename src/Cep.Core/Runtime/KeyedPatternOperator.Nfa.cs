@@ -7,7 +7,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
 {
     private void Dispatch(TKey key, T @event, long timestamp, long sequence)
     {
-        ref var state = ref _keys.GetValueRefOrAddDefault(key, out var exists);
+        ref var state = ref _keys.GetValueRefOrAddDefault(key, out var exists, out var handle);
         if (!exists)
         {
             state = new KeyRuns<T>();
@@ -19,7 +19,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             CloseExpired(key, ref state, timestamp);
         }
         Process(key, ref state, @event, timestamp, sequence);
-        RegisterTimer(key, ref state);
+        RegisterTimer(handle, ref state);
         MarkChanged(key);
         if (state.IsEmpty)
         {

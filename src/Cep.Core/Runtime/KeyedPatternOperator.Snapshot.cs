@@ -190,9 +190,9 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             _keys.Remove(key);
             return;
         }
-        ref var stored = ref _keys.GetValueRefOrAddDefault(key, out _);
+        ref var stored = ref _keys.GetValueRefOrAddDefault(key, out _, out var handle);
         stored = state;
-        RegisterTimer(key, ref stored);
+        RegisterTimer(handle, ref stored);
     }
 
     /// <summary>Forgets every key, buffered event, timer and watermark: back to a fresh operator.</summary>

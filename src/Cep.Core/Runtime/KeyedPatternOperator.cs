@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Cep.Nfa;
 using Cep.State;
 
@@ -19,7 +18,9 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private readonly KeyTable<TKey, KeyRuns<T>> _keys;
     private readonly ConditionEvaluator<T> _evaluator;
     private readonly ReorderBuffer<BufferedEvent> _reorder = new();
-    private readonly TimerQueue<TKey> _timers = new();
+    // Timers queue key handles (stable entry numbers of _keys), not keys: 8-byte ring entries, and a due timer
+    // reaches its key's state without a hash lookup.
+    private readonly TimerQueue<int> _timers = new();
     private readonly long[] _inputWatermark;
     private readonly long[] _inputLastArrival;
     private readonly bool[] _inputEnded;
@@ -226,9 +227,8 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private void AdvanceWatermark(long watermark)
     {
         _watermark = watermark;
-        while (_reorder.TryPeek(out var buffered, out var order) && order.Timestamp <= watermark)
+        while (_reorder.TryDequeue(watermark, out var buffered))
         {
-            _reorder.Dequeue();
             Dispatch(buffered.Key, buffered.Event, buffered.Timestamp, buffered.Sequence);
         }
         FireTimers(watermark);
@@ -264,17 +264,24 @@ public sealed partial class KeyedPatternOperator<T, TKey>
 
     private void FireTimers(long time)
     {
-        while (_timers.TryPeek(out var key, out var deadline) && deadline <= time)
+        while (_timers.TryPeek(out var handle, out var deadline) && deadline <= time)
         {
             _timers.Dequeue();
-            ref var state = ref _keys.GetValueRefOrNullRef(key);
-            if (Unsafe.IsNullRef(ref state) || state.TimerAt != deadline)
+            // A handle whose key is gone is free or another key's; either way the key there holds this deadline
+            // only if this timer is its own (a key that is due now is due now, whoever queued the entry).
+            if (!_keys.IsLive(handle))
             {
                 continue;
             }
+            ref var state = ref _keys.ValueAt(handle);
+            if (state.TimerAt != deadline)
+            {
+                continue;
+            }
+            var key = _keys.KeyAt(handle);
             state.TimerAt = long.MaxValue;
             CloseExpired(key, ref state, time);
-            RegisterTimer(key, ref state);
+            RegisterTimer(handle, ref state);
             MarkChanged(key);
             if (state.IsEmpty)
             {
@@ -283,7 +290,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         }
     }
 
-    private void RegisterTimer(TKey key, ref KeyRuns<T> state)
+    private void RegisterTimer(int handle, ref KeyRuns<T> state)
     {
         if (!_pattern.HasWindows || state.Count == 0)
         {
@@ -297,7 +304,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         if (deadline < state.TimerAt)
         {
             state.TimerAt = deadline;
-            state.TimerSlot = _timers.Enqueue(key, deadline);
+            state.TimerSlot = _timers.Enqueue(handle, deadline);
         }
     }
 

@@ -61,7 +61,7 @@ public sealed class KeyTableTests
     }
 
     [Fact]
-    public void Capacity_GrowsToAPrimeAtLeastTwiceAsLargeWhenFull()
+    public void Capacity_GrowsToALargerPrimeWhenFull()
     {
         var table = new KeyTable<long, long>();
         for (var i = 0L; i < 100_000; i++)
@@ -104,6 +104,31 @@ public sealed class KeyTableTests
 
         Assert.InRange(capacity, 1000, 1100);
         Assert.Equal(capacity, table.Capacity);
+    }
+
+    [Fact]
+    public void Handle_ReachesItsKeyUntilRemovedThenBelongsToTheNextKeyAdded()
+    {
+        var table = new KeyTable<string, int>();
+        table.GetValueRefOrAddDefault("a", out _, out var handle) = 1;
+        table.GetValueRefOrAddDefault("b", out _, out var other) = 2;
+
+        Assert.True(table.IsLive(handle));
+        Assert.Equal("a", table.KeyAt(handle));
+        Assert.Equal(1, table.ValueAt(handle));
+        table.GetValueRefOrAddDefault("a", out var exists, out var again);
+        Assert.True(exists);
+        Assert.Equal(handle, again);
+
+        table.Remove("a");
+        Assert.False(table.IsLive(handle));
+        Assert.False(table.IsLive(0));
+        Assert.False(table.IsLive(99));
+        table.GetValueRefOrAddDefault("c", out _, out var reused) = 3;
+
+        Assert.Equal(handle, reused);
+        Assert.Equal("c", table.KeyAt(handle));
+        Assert.Equal("b", table.KeyAt(other));
     }
 
     [Fact]

@@ -88,6 +88,22 @@ public sealed class TimerQueueTests
     }
 
     [Fact]
+    public void Enqueue_DeadlinesFarApartAndAtTheEndsOfTime_ComeOutInOrder()
+    {
+        var queue = new TimerQueue<int>();
+        queue.Enqueue(1, long.MinValue);
+        queue.Enqueue(2, 0);
+        queue.Enqueue(3, 5_000_000_000); // more than a 32-bit step after the last
+        queue.Enqueue(4, 5_000_000_001);
+        queue.Enqueue(5, long.MaxValue);
+        queue.Enqueue(6, 5_000_000_002);
+
+        Assert.Equal(
+            ["1:-9223372036854775808", "2:0", "3:5000000000", "4:5000000001", "6:5000000002", "5:9223372036854775807"],
+            Drain(queue));
+    }
+
+    [Fact]
     public void Property_AnyMixOfEnqueuesCancelsAndDequeues_MatchesASortedModel()
     {
         var operations = Gen.ListOf(Gen.Choose(0, 99));
@@ -101,8 +117,9 @@ public sealed class TimerQueueTests
             {
                 if (op < 50)
                 {
-                    // Mostly rising deadlines (the ring), sometimes earlier ones (the heap).
-                    clock += op % 5;
+                    // Mostly rising deadlines (the ring), sometimes earlier ones (the heap), sometimes a step too
+                    // large for a ring entry's 32-bit delta (the heap too).
+                    clock += op % 11 == 0 ? 3_000_000_000L : op % 5;
                     var deadline = op % 7 == 0 ? clock - op : clock;
                     var key = (int)order;
                     var slot = queue.Enqueue(key, deadline);
