@@ -119,6 +119,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             _sink.OnLate(input, @event, timestamp);
             return;
         }
+        _keys.Prefetch(key);
         _reorder.Enqueue(new BufferedEvent(key, @event, timestamp, _sequence), (timestamp, _sequence));
         _sequence++;
         var candidate = timestamp - _options.OutOfOrdernessMs - 1;
