@@ -93,6 +93,19 @@ public sealed class JsonEventCodecTests
     }
 
     [Fact]
+    public void WriteRead_ValuesLargerThanTheStackBlock_SameEventAsTheParser()
+    {
+        var fields = NewFields();
+        var longText = string.Concat(Enumerable.Repeat("é\\n", 400));
+        var parsed = Parse($$"""{"note":"{{longText}}","tags":[{{string.Join(",", Enumerable.Range(0, 300))}}],"type":"x"}""", fields);
+
+        var restored = Read(Write(parsed, fields), fields);
+
+        AssertSame(parsed, restored, fields);
+        Assert.Equal(800, restored.Get(fields.Find("note")).Text!.Length); // "é" and an escaped newline, 400 times
+    }
+
+    [Fact]
     public void WriteEvent_PlainStrings_ReferencedInTheRawBytesNotCopied()
     {
         var fields = NewFields();
@@ -106,7 +119,7 @@ public sealed class JsonEventCodecTests
         Assert.True(first >= 0);
         Assert.Equal(-1, bytes.AsSpan(first + text.Length).IndexOf(text));
         Assert.Equal(0, bytes[0]);
-        Assert.Equal(2, bytes[1]);
+        Assert.Equal(2, bytes[2]);
     }
 
     [Fact]
@@ -189,7 +202,8 @@ public sealed class JsonEventCodecTests
     {
         var fields = NewFields();
         var bytes = Write(Parse("""{"type":"x"}""", fields), fields);
-        bytes[1] = 3;
+        // Marker 0, the value block's length, then its first byte: the format.
+        bytes[2] = 3;
 
         var error = Assert.Throws<InvalidDataException>(() => Read(bytes, fields));
         Assert.Contains("format 3", error.Message, StringComparison.Ordinal);
@@ -201,9 +215,11 @@ public sealed class JsonEventCodecTests
         var fields = new FieldTable();
         fields.Slot("type");
         var bytes = Write(Parse("""{"type":"x"}""", fields), fields);
-        // The record ends with the one value: tag, offset, length. Point the offset past the raw bytes.
-        Assert.Equal(6, bytes[^3]);
-        bytes[^2] = 100;
+        // The value block (after the marker and its length) ends with the one value: tag, offset, length. Point the
+        // offset past the raw bytes.
+        var end = 2 + bytes[1];
+        Assert.Equal(6, bytes[end - 3]);
+        bytes[end - 2] = 100;
 
         Assert.Throws<InvalidDataException>(() => Read(bytes, fields));
     }
