@@ -236,7 +236,7 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
             return Parse(raw, stream, line);
         }
 
-        var bytes = raw.ToArray();
+        var bytes = raw.Span;
         var buffer = default(SlotBuffer);
         var values = count <= SlotBuffer.Length ? ((Span<JsonValue>)buffer)[..count] : new JsonValue[count];
         for (var slot = 0; slot < count; slot++)
@@ -247,7 +247,8 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
         {
             throw new InvalidDataException("saved event has more values than its count");
         }
-        return new JsonEvent(stream, line, bytes, values);
+        // Held as the parser holds it (a short line inside the event object), from its own copy of the bytes.
+        return JsonEvent.Create(stream, line, bytes, values);
     }
 
     [InlineArray(Length)]
@@ -259,7 +260,7 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static JsonValue ReadValue(ref BlockReader block, byte[] raw, PathNode node)
+    private static JsonValue ReadValue(ref BlockReader block, ReadOnlySpan<byte> raw, PathNode node)
     {
         var tag = (Tag)block.Byte();
         switch (tag)
@@ -280,7 +281,7 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
             case Tag.StringInRaw:
                 var offset = block.Count(raw.Length);
                 var length = block.Count(raw.Length - offset);
-                var text = raw.AsSpan(offset, length);
+                var text = raw.Slice(offset, length);
                 if (text.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) >= 0)
                 {
                     throw new InvalidDataException("saved event has a string value outside printable ASCII where its raw bytes are referenced");
