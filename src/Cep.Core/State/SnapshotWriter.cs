@@ -150,7 +150,13 @@ public sealed class SnapshotReader
 
     public ReadOnlyMemory<byte> ReadBytes()
     {
-        var count = ReadCount(_data.Length - _position);
+        // The length is checked against what is left after the length itself: a truncated record must fail as
+        // invalid data, not as a slice out of range.
+        var count = ReadCount();
+        if (count > _data.Length - _position)
+        {
+            throw new InvalidDataException($"Snapshot has a byte string of {count} bytes but only {_data.Length - _position} left.");
+        }
         var memory = _data.Slice(_position, count);
         _position += count;
         return memory;
