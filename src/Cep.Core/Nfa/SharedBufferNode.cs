@@ -10,7 +10,7 @@ public sealed class SharedBufferNode<T>
     // The step shares a word with the arrival number (16 bits of step, 48 of sequence): a node is then 48 bytes
     // instead of 56, and every pending partial match holds at least one.
     private const int SequenceBits = 48;
-    private const long SequenceMask = (1L << SequenceBits) - 1;
+    internal const long SequenceMask = (1L << SequenceBits) - 1;
     private readonly long _sequenceAndStep;
 
     internal SharedBufferNode(T @event, long timestamp, long sequence, int step, SharedBufferNode<T>? previous)

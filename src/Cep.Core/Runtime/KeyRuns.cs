@@ -59,6 +59,19 @@ internal struct Run<T>
 
     public readonly bool IsInline => _inlineStep != 0;
 
+    /// <summary>The event held inline (only when <see cref="IsInline"/>).</summary>
+    public readonly T InlineEvent
+    {
+        get
+        {
+            var @event = _head;
+            return Unsafe.As<object?, T>(ref @event);
+        }
+    }
+
+    /// <summary>The step that took the event held inline (only when <see cref="IsInline"/>).</summary>
+    public readonly int InlineStep => _inlineStep - 1;
+
     /// <summary>The head node; only for a run that does not hold its event inline.</summary>
     public readonly SharedBufferNode<T>? Head
     {
@@ -76,8 +89,7 @@ internal struct Run<T>
         {
             return this;
         }
-        var @event = _head;
-        var node = new SharedBufferNode<T>(Unsafe.As<object?, T>(ref @event), StartTimestamp, StartSequence, _inlineStep - 1, null);
+        var node = new SharedBufferNode<T>(InlineEvent, StartTimestamp, StartSequence, InlineStep, null);
         return new Run<T>(State, node, StartTimestamp, StartSequence);
     }
 

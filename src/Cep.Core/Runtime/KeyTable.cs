@@ -7,19 +7,24 @@ namespace Cep.Runtime;
 /// The operator's key → state table: chained hashing like <see cref="Dictionary{TKey, TValue}"/>, with its entries
 /// in fixed chunks instead of one array sized like the buckets. A dictionary's entry array has as many entries as
 /// buckets (a prime, roughly doubling), so a table of 100 000 keys pays for ~175 000 entries of 72 bytes; here the
-/// entries grow a chunk of 1 024 at a time and only the bucket array (4 bytes a bucket, grown by half again) has slack:
+/// entries grow a chunk of 4 096 at a time and only the bucket array (4 bytes a bucket, grown by half again) has slack:
 /// a key costs its entry plus ~5 bytes instead of ~1.75 entries. Removed entries are reused last-freed-first, so
 /// a key added right after another was removed (with W1's churn nearly every new order) writes an entry still in
 /// cache. Buckets are the hash modulo a prime, as in the dictionary: sequential keys (order numbers) land in
 /// sequential buckets, and keys that step by a power of two still spread. (Open addressing was tried: linear
-/// probing needs a mixing hash, which loses that locality, and was measurably slower on W1.) Entries never move,
-/// so a reference into the table stays valid until its own key is removed.
+/// probing needs a mixing hash, which loses that locality, and was measurably slower on W1.) An entry's number is
+/// the key's handle until the key is removed; a reference into the table is valid until the next add or remove
+/// (entries of the first chunk move while it grows), as with a dictionary.
 /// </summary>
 internal sealed class KeyTable<TKey, TValue>
     where TKey : notnull
 {
-    private const int ChunkBits = 10;
+    // 4 096 entries: a chunk of any realistic entry (~72 bytes) is past the large-object threshold, so the
+    // collector never copies it (with 1 024-entry chunks a million keys meant 72 MB promoted through gen0 and
+    // gen1). The first chunk starts small and doubles, so a table of a few keys stays small.
+    private const int ChunkBits = 12;
     private const int ChunkSize = 1 << ChunkBits;
+    private const int FirstChunkStart = 16;
 
     // Bucket heads and links are entry numbers plus one (0: none). An entry in use has its hash with the top bit
     // set; a free entry has hash 0 and links the free list through Next.
@@ -236,7 +241,22 @@ internal sealed class KeyTable<TKey, TValue>
         {
             Array.Resize(ref _chunks, Math.Max(4, _chunks.Length * 2));
         }
-        _chunks[chunk] ??= new Entry[ChunkSize];
+        if (chunk == 0)
+        {
+            // The first chunk grows by doubling; entry numbers stay (references move, as on any add).
+            if (_chunks[0] is null)
+            {
+                _chunks[0] = new Entry[FirstChunkStart];
+            }
+            else if (index == _chunks[0].Length)
+            {
+                Array.Resize(ref _chunks[0], _chunks[0].Length * 2);
+            }
+        }
+        else
+        {
+            _chunks[chunk] ??= new Entry[ChunkSize];
+        }
         return index + 1;
     }
 

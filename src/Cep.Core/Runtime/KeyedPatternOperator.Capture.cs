@@ -236,6 +236,25 @@ internal static class KeySnapshot
         var ids = scratch.Ids;
         ordered.Clear();
         ids.Clear();
+        if (Run<T>.CanInline && runs.Length == 1 && waiting.Length == 0 && runs[0].IsInline)
+        {
+            // The common key (one run, one event held inline): written as the one-node chain it stands for,
+            // without making the node.
+            var run = runs[0];
+            writer.WriteByte(Format);
+            writer.WriteVarUInt(1);
+            writer.WriteVarUInt(0);
+            writer.WriteVarUInt((ulong)run.InlineStep);
+            writer.WriteVarInt(run.StartTimestamp);
+            writer.WriteVarInt(run.StartSequence & SharedBufferNode<T>.SequenceMask); // as the node would hold it
+            codec.WriteEvent(writer, run.InlineEvent);
+            writer.WriteVarUInt(1);
+            writer.WriteVarUInt((ulong)run.State);
+            writer.WriteVarUInt(0);
+            writer.WriteVarUInt(0);
+            writer.WriteVarUInt(0);
+            return;
+        }
         if (HasInline(runs))
         {
             // Inline events are written as the nodes they stand for, so the bytes do not depend on whether a run
