@@ -182,6 +182,27 @@ internal sealed class KeyTable<TKey, TValue>
         return false;
     }
 
+    /// <summary>Removes the key that holds <paramref name="handle"/> (see <see cref="IsLive"/>): unlinks its entry
+    /// by number, without hashing or comparing the key again.</summary>
+    public void RemoveAt(int handle)
+    {
+        ref var entry = ref EntryAt(handle);
+        ref var link = ref _buckets[Bucket(entry.Hash)];
+        while (link != handle)
+        {
+            if (link == 0)
+            {
+                throw new ArgumentException($"Handle {handle} holds no key.", nameof(handle));
+            }
+            link = ref EntryAt(link).Next;
+        }
+        link = entry.Next;
+        entry = default;
+        entry.Next = _freeHead;
+        _freeHead = handle;
+        _count--;
+    }
+
     /// <summary>Makes room for <paramref name="capacity"/> keys without growing the index again.</summary>
     public void EnsureCapacity(int capacity)
     {

@@ -23,19 +23,19 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         MarkChanged(key);
         if (state.IsEmpty)
         {
-            Release(key, ref state);
+            Release(handle, ref state);
         }
     }
 
     /// <summary>Forgets an empty key. <paramref name="state"/> is invalid afterwards.</summary>
-    private void Release(TKey key, ref KeyRuns<T> state)
+    private void Release(int handle, ref KeyRuns<T> state)
     {
         if (state.TimerAt != long.MaxValue)
         {
             // Its timer would only find the key gone: drop the entry now, while cancelling is a bit flip.
             _timers.Cancel(state.TimerSlot);
         }
-        _keys.Remove(key);
+        _keys.RemoveAt(handle);
     }
 
     private void Process(TKey key, ref KeyRuns<T> state, T @event, long timestamp, long sequence)

@@ -286,7 +286,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             MarkChanged(key);
             if (state.IsEmpty)
             {
-                Release(key, ref state);
+                Release(handle, ref state);
             }
         }
     }

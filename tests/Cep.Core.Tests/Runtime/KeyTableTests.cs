@@ -173,8 +173,14 @@ public sealed class KeyTableTests
                         Assert.Equal(reference.ContainsKey(key), exists);
                         reference[key] = step;
                         break;
-                    case 2:
+                    case 2 when key % 2 == 0:
                         Assert.Equal(reference.Remove(key), table.Remove(key));
+                        break;
+                    case 2:
+                        // By handle, as the operator releases a key.
+                        table.GetValueRefOrAddDefault(key, out var present, out var handle);
+                        table.RemoveAt(handle);
+                        Assert.Equal(reference.Remove(key), present);
                         break;
                     default:
                         Assert.Equal(reference.TryGetValue(key, out var expected), table.TryGetValue(key, out var actual));
