@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Cep.Nfa;
 using Cep.State;
@@ -20,6 +21,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     /// Captures every key changed since the last capture (or <see cref="ClearChanged"/>) and clears the change
     /// set. Costs a key lookup and a copy of a few words per key; nothing is serialized.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public KeyStateCapture<T, TKey> CaptureChanged()
     {
         var changed = _changed ?? throw new InvalidOperationException("The operator was created without trackChanges.");
@@ -155,6 +157,7 @@ public sealed class KeyStateCapture<T, TKey>
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Add(TKey key, in KeyRuns<T> state)
     {
         EnsureKey();
@@ -223,6 +226,7 @@ internal static class KeySnapshot
 {
     public const byte Format = 2;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Write<T, TKey>(
         ReadOnlySpan<Run<T>> runs,
         ReadOnlySpan<CompletedMatch<T>> waiting,

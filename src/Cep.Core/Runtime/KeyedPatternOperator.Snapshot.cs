@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Cep.Nfa;
 using Cep.State;
 
@@ -121,6 +122,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     /// reads only the compiled pattern; <paramref name="scratch"/> and the codec's reading side must be used by one
     /// thread at a time.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public DecodedKey<T> DecodeKey(SnapshotReader reader, ISnapshotCodec<T, TKey> codec, SnapshotScratch<T> scratch)
     {
         ArgumentNullException.ThrowIfNull(reader);
@@ -182,6 +184,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     }
 
     /// <summary>Makes a decoded state the key's state (on the operator's thread), with its timer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void InstallKey(TKey key, DecodedKey<T> decoded)
     {
         var state = decoded.State;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Cep.State;
@@ -7,6 +8,9 @@ namespace Cep.State;
 /// <summary>
 /// Compact binary form for snapshots: LEB128 varints (zig-zag for signed), length-prefixed UTF-8 strings and
 /// byte spans. Deterministic: the same state always gives the same bytes.
+/// The per-value methods of the writer and the reader are optimized at once (AggressiveOptimization): a checkpoint
+/// or restore of a million keys calls them millions of times in one long loop, the first time in a fresh process,
+/// before tiered compilation would have replaced their unoptimized first code.
 /// </summary>
 public sealed class SnapshotWriter
 {
@@ -24,6 +28,7 @@ public sealed class SnapshotWriter
 
     public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WriteByte(byte value)
     {
         _buffer.GetSpan(1)[0] = value;
@@ -32,6 +37,7 @@ public sealed class SnapshotWriter
 
     public void WriteBool(bool value) => WriteByte(value ? (byte)1 : (byte)0);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WriteVarUInt(ulong value)
     {
         var span = _buffer.GetSpan(10);
@@ -45,6 +51,7 @@ public sealed class SnapshotWriter
         _buffer.Advance(i);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WriteVarInt(long value) => WriteVarUInt((ulong)((value << 1) ^ (value >> 63)));
 
     public void WriteInt64(long value)
@@ -53,6 +60,7 @@ public sealed class SnapshotWriter
         _buffer.Advance(8);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WriteBytes(ReadOnlySpan<byte> bytes)
     {
         WriteVarUInt((ulong)bytes.Length);
@@ -95,6 +103,7 @@ public sealed class SnapshotReader
 
     public int Position => _position;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ReadOnlySpan<byte> Take(int count)
     {
         if (count < 0 || _position + count > _data.Length)
@@ -106,6 +115,7 @@ public sealed class SnapshotReader
         return span;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public byte ReadByte() => Take(1)[0];
 
     public bool ReadBool() => ReadByte() switch
@@ -115,6 +125,7 @@ public sealed class SnapshotReader
         var b => throw new InvalidDataException($"Snapshot has {b} where a boolean was expected."),
     };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ulong ReadVarUInt()
     {
         ulong result = 0;
@@ -130,12 +141,14 @@ public sealed class SnapshotReader
         throw new InvalidDataException("Snapshot has a malformed varint.");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public long ReadVarInt()
     {
         var raw = ReadVarUInt();
         return (long)(raw >> 1) ^ -(long)(raw & 1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int ReadCount(int max = int.MaxValue)
     {
         var value = ReadVarUInt();
@@ -148,6 +161,7 @@ public sealed class SnapshotReader
 
     public long ReadInt64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlyMemory<byte> ReadBytes()
     {
         // The length is checked against what is left after the length itself: a truncated record must fail as
@@ -164,6 +178,7 @@ public sealed class SnapshotReader
 
     /// <summary>What <see cref="SnapshotWriter.WriteString"/> wrote, as UTF-8 bytes without decoding them (null for
     /// a null string): lets a codec map repeated strings to one instance without allocating.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlyMemory<byte>? ReadStringUtf8()
     {
         var n = ReadVarUInt();
