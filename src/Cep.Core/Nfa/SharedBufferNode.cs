@@ -37,6 +37,20 @@ public sealed class SharedBufferNode<T>
     /// <summary>The event taken before this one in the same partial match.</summary>
     public SharedBufferNode<T>? Previous { get; }
 
+    /// <summary>The first event's node of this chain (the end of the <see cref="Previous"/> links).</summary>
+    internal SharedBufferNode<T> Oldest
+    {
+        get
+        {
+            var node = this;
+            while (node.Previous is { } previous)
+            {
+                node = previous;
+            }
+            return node;
+        }
+    }
+
     /// <summary>How many events the partial match holds up to and including this one. Walks the chain: it is not
     /// stored, because storing it would read the previous node (a cache miss) every time a run takes an event.</summary>
     public int Depth

@@ -104,18 +104,7 @@ internal struct Run<T>
     public readonly long PreviousTimestamp => IsInline ? StartTimestamp : Head!.Timestamp;
 
     /// <summary>The node of the first event: the end of the head's chain (only for a run with a node).</summary>
-    public readonly SharedBufferNode<T> First
-    {
-        get
-        {
-            var node = Head!;
-            while (node.Previous is { } previous)
-            {
-                node = previous;
-            }
-            return node;
-        }
-    }
+    public readonly SharedBufferNode<T> First => Head!.Oldest;
 }
 
 /// <summary>A completed match waiting behind an earlier partial match (skip strategies emit in start order).</summary>
@@ -144,18 +133,7 @@ internal struct CompletedMatch<T>
     }
 
     /// <summary>The node of the first event: the end of the head's chain.</summary>
-    public readonly SharedBufferNode<T> First
-    {
-        get
-        {
-            var node = Head;
-            while (node.Previous is { } previous)
-            {
-                node = previous;
-            }
-            return node;
-        }
-    }
+    public readonly SharedBufferNode<T> First => Head.Oldest;
 }
 
 /// <summary>
