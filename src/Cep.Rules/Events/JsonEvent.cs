@@ -105,8 +105,15 @@ public class JsonEvent
     public JsonValue Get(int slot)
     {
         var value = Slot(slot);
-        return value.IsUndecoded ? JsonValue.From(Encoding.ASCII.GetString(RawSpan.Slice(value.UndecodedOffset, value.UndecodedLength))) : value;
+        return value.IsUndecoded ? Decode(value) : value;
     }
+
+    /// <summary>Decodes a string left undecoded (key-only fields). Apart from <see cref="Get"/> so that the common
+    /// path stays small enough for the JIT to inline into compiled conditions (with this branch inline, a
+    /// single-comparison condition took 14 ns instead of 3).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private JsonValue Decode(JsonValue value) =>
+        JsonValue.From(Encoding.ASCII.GetString(RawSpan.Slice(value.UndecodedOffset, value.UndecodedLength)));
 
     /// <summary>
     /// The canonical JSON text of the value at <paramref name="slot"/> (as <see cref="KeySelectors.Canonical"/>):
