@@ -23,11 +23,11 @@ public sealed class EngineRestorePropertyTests
         {
             Prop.ForAll(Arb.From(Events), events =>
             {
-                var first = NewOperator(pattern, new Sink());
+                var first = NewOperator(pattern, new TextSink());
                 Feed(first, events);
                 var before = SnapshotAll(first);
 
-                var second = NewOperator(pattern, new Sink());
+                var second = NewOperator(pattern, new TextSink());
                 RestoreAll(second, before);
                 return Hex(SnapshotAll(second)).SequenceEqual(Hex(before));
             }).QuickCheckThrowOnFailure();
@@ -42,14 +42,14 @@ public sealed class EngineRestorePropertyTests
             Prop.ForAll(Arb.From(EventsAndCut), input =>
             {
                 var (events, cut) = input;
-                var straight = new Sink();
+                var straight = new TextSink();
                 var uninterrupted = NewOperator(pattern, straight);
                 Feed(uninterrupted, events);
                 uninterrupted.EndInput(0);
 
                 using var dir = new TempDir();
                 var path = dir.File("state.db");
-                var beforeCrash = new Sink();
+                var beforeCrash = new TextSink();
                 using (var store = CheckpointStore.Open(path, new StoreOptions { Sync = StateSync.Normal }))
                 {
                     var op = NewOperator(pattern, beforeCrash);
@@ -71,7 +71,7 @@ public sealed class EngineRestorePropertyTests
                     Feed(op, events[cut..Math.Min(events.Length, cut + 2)]);
                 }
 
-                var afterRestart = new Sink();
+                var afterRestart = new TextSink();
                 using (var store = CheckpointStore.Open(path))
                 {
                     var restored = NewOperator(pattern, afterRestart);
@@ -96,11 +96,11 @@ public sealed class EngineRestorePropertyTests
         yield return EngineWorkload.BranchingWithoutWindow();
     }
 
-    private static KeyedPatternOperator<Ev, string> NewOperator(CompiledPattern<Ev> pattern, Sink sink) => EngineWorkload.NewOperator(pattern, sink);
+    private static KeyedPatternOperator<Ev, string> NewOperator(CompiledPattern<Ev> pattern, TextSink sink) => EngineWorkload.NewOperator(pattern, sink);
 
     private static void Feed(KeyedPatternOperator<Ev, string> op, IEnumerable<Ev> events) => EngineWorkload.Feed(op, events);
 
-    private static void Checkpoint(CheckpointStore store, KeyedPatternOperator<Ev, string> op, Sink sink)
+    private static void Checkpoint(CheckpointStore store, KeyedPatternOperator<Ev, string> op, TextSink sink)
     {
         var batch = store.BeginCheckpoint();
         var writer = new SnapshotWriter();
@@ -152,30 +152,6 @@ public sealed class EngineRestorePropertyTests
         foreach (var (key, state) in snapshot.Skip(1))
         {
             op.ReadKey(key, new SnapshotReader(state), EvCodec.Instance);
-        }
-    }
-
-    /// <summary>Records as text; remembers how many existed at the last checkpoint.</summary>
-    private sealed class Sink : IPatternSink<Ev, string>
-    {
-        public List<string> Records { get; } = [];
-
-        public int CountAtCheckpoint { get; private set; }
-
-        public void MarkCheckpoint() => CountAtCheckpoint = Records.Count;
-
-        public void OnMatch(in PatternResult<Ev, string> match) => Records.Add("match " + Describe(match));
-
-        public void OnTimeout(in PatternResult<Ev, string> timeout) => Records.Add("timeout " + Describe(timeout));
-
-        public void OnLate(int input, Ev @event, long timestamp) => Records.Add($"late {@event.Id}");
-
-        public void OnConditionError(ConditionError<Ev> error) => Records.Add($"error {error.Event.Id}");
-
-        private static string Describe(in PatternResult<Ev, string> result)
-        {
-            var names = result.StepNames;
-            return $"{result.Key}@{result.Time}:{string.Join(",", result.Events().Select(n => $"{names[n.Step]}{n.Event.Id}"))}";
         }
     }
 }

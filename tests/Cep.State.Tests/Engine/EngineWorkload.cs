@@ -75,3 +75,27 @@ internal sealed class EvCodec : ISnapshotCodec<Ev, string>
 
     public string ReadKey(SnapshotReader reader) => reader.ReadString()!;
 }
+
+/// <summary>Records every result as text; remembers how many existed at the last checkpoint.</summary>
+internal sealed class TextSink : IPatternSink<Ev, string>
+{
+    public List<string> Records { get; } = [];
+
+    public int CountAtCheckpoint { get; private set; }
+
+    public void MarkCheckpoint() => CountAtCheckpoint = Records.Count;
+
+    public void OnMatch(in PatternResult<Ev, string> match) => Records.Add("match " + Describe(match));
+
+    public void OnTimeout(in PatternResult<Ev, string> timeout) => Records.Add("timeout " + Describe(timeout));
+
+    public void OnLate(int input, Ev @event, long timestamp) => Records.Add($"late {@event.Id}");
+
+    public void OnConditionError(ConditionError<Ev> error) => Records.Add($"error {error.Event.Id}");
+
+    private static string Describe(in PatternResult<Ev, string> result)
+    {
+        var names = result.StepNames;
+        return $"{result.Key}@{result.Time}:{string.Join(",", result.Events().Select(n => $"{names[n.Step]}{n.Event.Id}"))}";
+    }
+}
