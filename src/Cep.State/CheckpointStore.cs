@@ -798,14 +798,7 @@ public sealed class CheckpointStore : IDisposable
                         var sequence = 0;
                         foreach (var (buffer, length, records) in chunks)
                         {
-                            KeyLog.Seal(buffer.AsSpan(0, length), ruleId, next, sequence);
-                            var insert = _statements.InsertChunk;
-                            insert.BindInt64(1, ruleId);
-                            insert.BindInt64(2, next);
-                            insert.BindInt64(3, sequence++);
-                            insert.BindInt64(4, records);
-                            insert.BindBlob(5, buffer.AsSpan(0, length));
-                            insert.Execute();
+                            KeyLog.Store(_statements.InsertChunk, ruleId, next, sequence++, buffer, length, records);
                         }
 
                         touched.Add((name, ruleId));
@@ -961,14 +954,7 @@ public sealed class CheckpointStore : IDisposable
 
         foreach (var (buffer, length, records) in merged.Chunks)
         {
-            KeyLog.Seal(buffer.AsSpan(0, length), ruleId, generation, sequence);
-            var insert = _statements.InsertChunk;
-            insert.BindInt64(1, ruleId);
-            insert.BindInt64(2, generation);
-            insert.BindInt64(3, sequence++);
-            insert.BindInt64(4, records);
-            insert.BindBlob(5, buffer.AsSpan(0, length));
-            insert.Execute();
+            KeyLog.Store(_statements.InsertChunk, ruleId, generation, sequence++, buffer, length, records);
         }
 
         SetKeyCount(transaction, ruleId, live);
@@ -1200,7 +1186,7 @@ public sealed class CheckpointStore : IDisposable
             UpsertInput = Prepare(connection, "INSERT OR REPLACE INTO cep_inputs(name, source, position, ended) VALUES($name, $source, $position, $ended)", "$name", "$source", "$position", "$ended");
             UpsertOutput = Prepare(connection, "INSERT OR REPLACE INTO cep_outputs(path, length) VALUES($path, $length)", "$path", "$length");
             SetMeta = Prepare(connection, "INSERT OR REPLACE INTO cep_meta(name, value) VALUES($name, $value)", "$name", "$value");
-            InsertChunk = new RawStatement(connection, "INSERT INTO cep_chunks(rule, generation, seq, records, data) VALUES(?1, ?2, ?3, ?4, ?5)");
+            InsertChunk = new RawStatement(connection, KeyLog.InsertChunkSql);
         }
 
         /// <summary>Bound with spans: a chunk is inserted straight from its pooled buffer.</summary>

@@ -36,6 +36,22 @@ internal static class KeyLog
         return Crc32C.Finish(Crc32C.Append(Crc32C.Append(Crc32C.Start, identity), records));
     }
 
+    /// <summary>The statement that stores one chunk (<see cref="Store"/>'s parameters, in order).</summary>
+    public const string InsertChunkSql = "INSERT INTO cep_chunks(rule, generation, seq, records, data) VALUES(?1, ?2, ?3, ?4, ?5)";
+
+    /// <summary>Seals chunk <paramref name="sequence"/> of a generation (its first <paramref name="length"/> bytes
+    /// of <paramref name="buffer"/>) and stores it with <paramref name="insert"/> (<see cref="InsertChunkSql"/>).</summary>
+    public static void Store(RawStatement insert, long rule, long generation, int sequence, byte[] buffer, int length, int records)
+    {
+        Seal(buffer.AsSpan(0, length), rule, generation, sequence);
+        insert.BindInt64(1, rule);
+        insert.BindInt64(2, generation);
+        insert.BindInt64(3, sequence);
+        insert.BindInt64(4, records);
+        insert.BindBlob(5, buffer.AsSpan(0, length));
+        insert.Execute();
+    }
+
     /// <summary>Fills a chunk's header in place (the records follow it in <paramref name="chunk"/>).</summary>
     public static void Seal(Span<byte> chunk, long rule, long generation, int sequence)
     {

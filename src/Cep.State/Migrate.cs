@@ -34,7 +34,7 @@ internal static class Migrate
         }
 
         using var rows = new RawStatement(connection, "SELECT key, state FROM cep_keys WHERE rule = ?1");
-        using var insert = new RawStatement(connection, "INSERT INTO cep_chunks(rule, generation, seq, records, data) VALUES(?1, ?2, ?3, ?4, ?5)");
+        using var insert = new RawStatement(connection, KeyLog.InsertChunkSql);
         foreach (var (id, name) in rules)
         {
             using var chunks = new ChunkBuilder();
@@ -46,13 +46,7 @@ internal static class Migrate
             var sequence = 0;
             foreach (var (buffer, length, records) in chunks.Chunks)
             {
-                KeyLog.Seal(buffer.AsSpan(0, length), id, generation, sequence);
-                insert.BindInt64(1, id);
-                insert.BindInt64(2, generation);
-                insert.BindInt64(3, sequence++);
-                insert.BindInt64(4, records);
-                insert.BindBlob(5, buffer.AsSpan(0, length));
-                insert.Execute();
+                KeyLog.Store(insert, id, generation, sequence++, buffer, length, records);
             }
 
             using var count = connection.CreateCommand();
