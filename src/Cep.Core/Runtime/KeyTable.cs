@@ -75,6 +75,26 @@ internal sealed class KeyTable<TKey, TValue>
         return ref Unsafe.NullRef<TValue>();
     }
 
+    /// <summary>The handle of <paramref name="key"/>, or 0 when the table lacks it.</summary>
+    public int HandleOf(TKey key)
+    {
+        if (_count == 0)
+        {
+            return 0;
+        }
+        var hash = Hash(key);
+        for (var number = _buckets[Bucket(hash)]; number != 0;)
+        {
+            ref var entry = ref EntryAt(number);
+            if (entry.Hash == hash && KeyEquals(entry.Key, key))
+            {
+                return number;
+            }
+            number = entry.Next;
+        }
+        return 0;
+    }
+
     /// <summary>The state of <paramref name="key"/>, added as <c>default</c> when the table lacks it.</summary>
     public ref TValue GetValueRefOrAddDefault(TKey key, out bool exists) => ref GetValueRefOrAddDefault(key, out exists, out _);
 

@@ -19,26 +19,43 @@ public sealed partial class KeyedPatternOperator<T, TKey>
 
     /// <summary>
     /// Captures every key changed since the last capture (or <see cref="ClearChanged"/>) and clears the change
-    /// set. Costs a key lookup and a copy of a few words per key; nothing is serialized.
+    /// set: the changed keys in table order (a copy of a few words each, nothing serialized, no lookups), then a
+    /// delete record for each key the store holds that has left the table.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public KeyStateCapture<T, TKey> CaptureChanged()
     {
-        var changed = _changed ?? throw new InvalidOperationException("The operator was created without trackChanges.");
-        var capture = new KeyStateCapture<T, TKey>(changed.Count);
-        foreach (var key in changed)
+        var changes = _changes ?? throw new InvalidOperationException("The operator was created without trackChanges.");
+        var capture = new KeyStateCapture<T, TKey>(changes.Count);
+        foreach (var key in changes.Removed)
         {
-            if (_keys.TryGetValue(key, out var state) && !state.IsEmpty)
-            {
-                capture.Add(key, state);
-            }
-            else
+            // A key that came back since is changed, and captured below with its state.
+            if (!_keys.ContainsKey(key))
             {
                 capture.AddDeleted(key);
             }
         }
-        changed.Clear();
+        var visitor = new CaptureVisitor(_keys, capture);
+        changes.Drain(ref visitor);
         return capture;
+    }
+
+    private readonly struct CaptureVisitor(KeyTable<TKey, KeyRuns<T>> keys, KeyStateCapture<T, TKey> capture) : IHandleVisitor
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Visit(int handle)
+        {
+            ref var state = ref keys.ValueAt(handle);
+            if (state.IsEmpty)
+            {
+                // Keys are released as they empty; this only guards the store against an empty record.
+                capture.AddDeleted(keys.KeyAt(handle));
+            }
+            else
+            {
+                capture.Add(keys.KeyAt(handle), state);
+            }
+        }
     }
 
     /// <summary>Sizes the key table for a restore of <paramref name="keys"/> more keys, so it is not rehashed

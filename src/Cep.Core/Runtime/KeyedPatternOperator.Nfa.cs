@@ -20,7 +20,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         }
         Process(key, ref state, @event, timestamp, sequence);
         RegisterTimer(handle, ref state);
-        MarkChanged(key);
+        MarkChanged(handle);
         if (state.IsEmpty)
         {
             Release(handle, ref state);
@@ -35,6 +35,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             // Its timer would only find the key gone: drop the entry now, while cancelling is a bit flip.
             _timers.Cancel(state.TimerSlot);
         }
+        _changes?.OnRemoved(handle, _keys.KeyAt(handle));
         _keys.RemoveAt(handle);
     }
 

@@ -15,13 +15,39 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private const byte GlobalFormat = 1;
     private const byte KeyFormat = KeySnapshot.Format;
 
-    /// <summary>Keys touched since the last <see cref="ClearChanged"/> (only with trackChanges).</summary>
-    public IReadOnlyCollection<TKey> ChangedKeys => (IReadOnlyCollection<TKey>?)_changed ?? [];
+    /// <summary>Keys a checkpoint must write since the last <see cref="ClearChanged"/> or
+    /// <see cref="CaptureChanged"/> (only with trackChanges): every key touched that still holds state, and every
+    /// key that was checkpointed or restored and holds none now. A key created and emptied in between is not one.</summary>
+    public IReadOnlyCollection<TKey> ChangedKeys
+    {
+        get
+        {
+            if (_changes is null)
+            {
+                return [];
+            }
+            var keys = _changes.Removed.Where(key => !_keys.ContainsKey(key)).ToList();
+            keys.AddRange(_changes.ChangedHandles().Select(_keys.KeyAt));
+            return keys;
+        }
+    }
 
     /// <summary>Every key that holds state.</summary>
     public IEnumerable<TKey> Keys => _keys.Keys;
 
-    public void ClearChanged() => _changed?.Clear();
+    /// <summary>Counts every changed key as checkpointed (the caller wrote them with <see cref="WriteKey"/>).</summary>
+    public void ClearChanged()
+    {
+        var skip = default(SkipVisitor);
+        _changes?.Drain(ref skip);
+    }
+
+    private readonly struct SkipVisitor : IHandleVisitor
+    {
+        public void Visit(int handle)
+        {
+        }
+    }
 
     public void WriteGlobal(SnapshotWriter writer, ISnapshotCodec<T, TKey> codec)
     {
@@ -190,12 +216,18 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         var state = decoded.State;
         if (state.IsEmpty)
         {
-            _keys.Remove(key);
+            var existing = _keys.HandleOf(key);
+            if (existing != 0)
+            {
+                ref var old = ref _keys.ValueAt(existing);
+                Release(existing, ref old);
+            }
             return;
         }
         ref var stored = ref _keys.GetValueRefOrAddDefault(key, out _, out var handle);
         stored = state;
         RegisterTimer(handle, ref stored);
+        _changes?.MarkStored(handle);
     }
 
     /// <summary>Forgets every key, buffered event, timer and watermark: back to a fresh operator.</summary>
@@ -204,7 +236,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         _keys.Clear();
         _reorder.Clear();
         _timers.Clear();
-        _changed?.Clear();
+        _changes?.Clear();
         Array.Fill(_inputWatermark, long.MinValue);
         Array.Fill(_inputLastArrival, long.MinValue);
         Array.Fill(_inputEnded, false);

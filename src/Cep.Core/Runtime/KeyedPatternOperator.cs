@@ -24,7 +24,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private readonly long[] _inputWatermark;
     private readonly long[] _inputLastArrival;
     private readonly bool[] _inputEnded;
-    private readonly HashSet<TKey>? _changed;
+    private readonly ChangeTracker<TKey>? _changes;
 
     // Scratch space reused for every event: the decision graph and the runs it produces.
     private readonly List<Run<T>> _nextRuns = [];
@@ -58,7 +58,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         Array.Fill(_inputLastArrival, long.MinValue);
         if (trackChanges)
         {
-            _changed = new HashSet<TKey>(keyComparer);
+            _changes = new ChangeTracker<TKey>();
         }
     }
 
@@ -250,14 +250,15 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         var keys = _keys.CopyKeys();
         foreach (var key in keys)
         {
-            ref var state = ref _keys.GetValueRefOrNullRef(key);
+            var handle = _keys.HandleOf(key);
+            ref var state = ref _keys.ValueAt(handle);
             state.Truncate(0);
             if (state.Waiting is { Count: > 0 })
             {
                 EmitWaiting(key, ref state);
             }
-            MarkChanged(key);
-            _keys.Remove(key);
+            MarkChanged(handle);
+            Release(handle, ref state);
         }
         _timers.Clear();
         _ended = true;
@@ -283,7 +284,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             state.TimerAt = long.MaxValue;
             CloseExpired(key, ref state, time);
             RegisterTimer(handle, ref state);
-            MarkChanged(key);
+            MarkChanged(handle);
             if (state.IsEmpty)
             {
                 Release(handle, ref state);
@@ -309,7 +310,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         }
     }
 
-    private void MarkChanged(TKey key) => _changed?.Add(key);
+    private void MarkChanged(int handle) => _changes?.MarkChanged(handle);
 
     private readonly record struct BufferedEvent(TKey Key, T Event, long Timestamp, long Sequence);
 

@@ -88,6 +88,73 @@ public sealed class KeyStateCaptureTests
     }
 
     [Fact]
+    public void CaptureChanged_KeyStartedAndEmptiedBetweenCaptures_LeavesNoRecord()
+    {
+        var op = NewOperator(Patterns().First());
+        Feed(op, [new Ev("k1", 'a', 1000, 0), new Ev("k1", 'b', 1002, 1)]);
+        op.OnWatermark(0, 1002);
+        Assert.Empty(op.ChangedKeys);
+        Assert.Equal(0, op.CaptureChanged().Count);
+    }
+
+    [Fact]
+    public void CaptureChanged_CapturedKeyEmptiedThenStartedAgain_IsWrittenNotDeleted()
+    {
+        var op = NewOperator(Patterns().First());
+        Feed(op, [new Ev("k1", 'a', 1000, 0)]);
+        op.OnWatermark(0, 1000);
+        Assert.Equal(1, op.CaptureChanged().Count);
+        Feed(op, [new Ev("k1", 'b', 1002, 1), new Ev("k1", 'a', 1003, 2)]);
+        op.OnWatermark(0, 1003);
+        Assert.Equal(["k1"], op.ChangedKeys);
+        var capture = op.CaptureChanged();
+        Assert.Equal(1, capture.Count);
+        Assert.Equal("k1", capture.KeyAt(0));
+        Assert.False(capture.IsDeleted(0));
+    }
+
+    [Fact]
+    public void CaptureChanged_CapturedKeyEmptiedTwice_IsDeletedOnce()
+    {
+        var op = NewOperator(Patterns().First());
+        Feed(op, [new Ev("k1", 'a', 1000, 0)]);
+        op.OnWatermark(0, 1000);
+        op.CaptureChanged();
+        Feed(op, [new Ev("k1", 'b', 1002, 1), new Ev("k1", 'a', 1003, 2), new Ev("k1", 'b', 1004, 3)]);
+        op.OnWatermark(0, 1004);
+        var capture = op.CaptureChanged();
+        Assert.Equal(1, capture.Count);
+        Assert.True(capture.IsDeleted(0));
+    }
+
+    [Fact]
+    public void CaptureChanged_RestoredKeyEmptied_IsDeleted()
+    {
+        var source = NewOperator(Patterns().First());
+        Feed(source, [new Ev("k1", 'a', 1000, 0), new Ev("k2", 'a', 1001, 1)]);
+        source.OnWatermark(0, 1001);
+        var restored = NewOperator(Patterns().First());
+        var writer = new SnapshotWriter();
+        var global = new SnapshotWriter();
+        source.WriteGlobal(global, EvCodec.Instance);
+        restored.ReadGlobal(new SnapshotReader(global.WrittenSpan.ToArray()), EvCodec.Instance);
+        foreach (var key in source.Keys)
+        {
+            writer.Clear();
+            Assert.True(source.WriteKey(key, writer, EvCodec.Instance));
+            restored.InstallKey(key, restored.DecodeKey(new SnapshotReader(writer.WrittenSpan.ToArray()), EvCodec.Instance, new SnapshotScratch<Ev>()));
+        }
+
+        Assert.Empty(restored.ChangedKeys);
+        Feed(restored, [new Ev("k1", 'b', 1002, 2)]);
+        restored.OnWatermark(0, 1002);
+        var capture = restored.CaptureChanged();
+        Assert.Equal(1, capture.Count);
+        Assert.Equal("k1", capture.KeyAt(0));
+        Assert.True(capture.IsDeleted(0));
+    }
+
+    [Fact]
     public void CaptureChanged_WithoutTrackChanges_Throws()
     {
         var op = new KeyedPatternOperator<Ev, string>(Patterns().First(), new OperatorOptions { TimeMode = TimeMode.EventTime }, new NullSink());
