@@ -15,6 +15,7 @@ public sealed class CheckpointBatch
     private readonly HashSet<string> _droppedRules = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<ChunkBuilder>> _chunks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChunkBuilder> _own = new(StringComparer.Ordinal);
+    private readonly List<(string Rule, KeyChunkStream Stream)> _streams = [];
     private readonly Dictionary<string, Dictionary<byte[], byte[]?>> _putKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _keyCounts = new(StringComparer.Ordinal);
     private readonly List<SavedInput> _inputs = [];
@@ -77,7 +78,7 @@ public sealed class CheckpointBatch
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         CheckOpen();
-        if (_rules.Count > 0 || _chunks.Count > 0 || _putKeys.Count > 0)
+        if (_rules.Count > 0 || _chunks.Count > 0 || _streams.Count > 0 || _putKeys.Count > 0)
         {
             throw new InvalidOperationException("drop rules before putting rule or key state into the batch");
         }
@@ -125,6 +126,21 @@ public sealed class CheckpointBatch
         PutKeys += keys.PutKeys;
         DeletedKeys += keys.DeletedKeys;
         Bytes += keys.Bytes;
+    }
+
+    /// <summary>
+    /// Adds key records that <paramref name="write"/> serializes while the batch commits: it runs on a thread of
+    /// its own when the commit reaches the rule, and each chunk it fills is stored while it fills the next (see
+    /// <see cref="KeyChunkStream"/>). Whatever it reads must stay unchanged until <see cref="Commit"/> returns. If it
+    /// throws, the commit fails with its exception and the previous checkpoint stays the one on disk. The same rules
+    /// as <see cref="AppendKey"/> apply across all records of a rule: each key at most once.
+    /// </summary>
+    public void StreamKeys(string rule, Action<KeyChunkWriter> write)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(rule);
+        ArgumentNullException.ThrowIfNull(write);
+        CheckOpen();
+        _streams.Add((rule, new KeyChunkStream(write)));
     }
 
     /// <summary>Writes (inserts or replaces) one key's state; putting the same key again in the batch replaces it.</summary>
@@ -192,10 +208,27 @@ public sealed class CheckpointBatch
         {
             var id = _store.Commit(this, savedAtMs);
             _committed = true;
+            foreach (var (_, stream) in _streams)
+            {
+                PutKeys += stream.PutKeys;
+                DeletedKeys += stream.DeletedKeys;
+                Bytes += stream.Bytes;
+            }
+
             return id;
         }
         finally
         {
+            foreach (var (_, stream) in _streams)
+            {
+                if (!_committed)
+                {
+                    stream.Abandon();
+                }
+
+                stream.Dispose();
+            }
+
             if (_committed)
             {
                 foreach (var builder in _chunks.Values.SelectMany(builders => builders))
@@ -219,7 +252,29 @@ public sealed class CheckpointBatch
         }
 
         _putKeys.Clear();
-        return _chunks.Select(kv => (kv.Key, kv.Value.SelectMany(builder => builder.Chunks)));
+        var rules = _chunks.Keys.Concat(_streams.Select(s => s.Rule)).Distinct(StringComparer.Ordinal).ToList();
+        return rules.Select(rule => (rule, ChunksOf(rule, _chunks.GetValueOrDefault(rule))));
+    }
+
+    /// <summary>A rule's chunks: those built before the commit, then those of its streams as they fill (a stream
+    /// starts its writer only when the commit asks for its first chunk).</summary>
+    private IEnumerable<(byte[] Buffer, int Length, int Records)> ChunksOf(string rule, List<ChunkBuilder>? builders)
+    {
+        foreach (var chunk in builders?.SelectMany(builder => builder.Chunks) ?? [])
+        {
+            yield return chunk;
+        }
+
+        foreach (var (streamRule, stream) in _streams)
+        {
+            if (string.Equals(streamRule, rule, StringComparison.Ordinal))
+            {
+                foreach (var chunk in stream.Chunks())
+                {
+                    yield return chunk;
+                }
+            }
+        }
     }
 
     /// <summary>The batch's own builder for a rule, for records appended to the batch directly.</summary>
@@ -289,7 +344,18 @@ public sealed class CheckpointBatch
 /// </summary>
 public sealed class KeyChunkWriter
 {
-    internal ChunkBuilder Builder { get; } = new();
+    public KeyChunkWriter()
+    {
+        Builder = new ChunkBuilder();
+    }
+
+    /// <summary>A writer whose full chunks go to <paramref name="onSealed"/> (a streamed checkpoint).</summary>
+    internal KeyChunkWriter(Action<(byte[] Buffer, int Length, int Records)> onSealed)
+    {
+        Builder = new ChunkBuilder { OnSealed = onSealed };
+    }
+
+    internal ChunkBuilder Builder { get; }
 
     internal bool Added { get; set; }
 

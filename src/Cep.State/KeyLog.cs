@@ -201,8 +201,7 @@ internal sealed class ChunkBuilder : IDisposable
         var size = KeyLog.VarUIntSize((ulong)key.Length) + key.Length + KeyLog.VarUIntSize(state) + (tombstone ? 0 : payload.Length);
         if (_buffer is not null && _records > 0 && _length + size > _buffer.Length)
         {
-            _sealed.Add((_buffer, _length, _records));
-            _buffer = null;
+            Flush();
         }
 
         if (_buffer is null)
@@ -235,6 +234,33 @@ internal sealed class ChunkBuilder : IDisposable
         _records++;
         Records++;
         Bytes += at;
+    }
+
+    /// <summary>
+    /// Where full chunks go instead of being kept (a streamed checkpoint hands them to the committing thread, which
+    /// returns their buffers to the pool once stored). Null: the builder keeps them until disposed.
+    /// </summary>
+    public Action<(byte[] Buffer, int Length, int Records)>? OnSealed { get; init; }
+
+    /// <summary>Closes the chunk being built, if it holds a record.</summary>
+    public void Flush()
+    {
+        if (_buffer is null || _records == 0)
+        {
+            return;
+        }
+
+        var chunk = (_buffer, _length, _records);
+        _buffer = null;
+        _records = 0;
+        if (OnSealed is { } onSealed)
+        {
+            onSealed(chunk);
+        }
+        else
+        {
+            _sealed.Add(chunk);
+        }
     }
 
     public void Dispose()

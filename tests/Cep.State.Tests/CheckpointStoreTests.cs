@@ -80,6 +80,65 @@ public sealed class CheckpointStoreTests : IDisposable
     }
 
     [Fact]
+    public void StreamKeys_ManyChunks_CommitsEveryKeyAsAppendKeyWould()
+    {
+        // ~5 MiB of records: more chunks than the stream keeps in flight, so the writer waits for the commit.
+        const int keys = 5000;
+        using var store = CheckpointStore.Open(StatePath);
+        var batch = store.BeginCheckpoint();
+        batch.SetRule("r", "fp", "a", []);
+        batch.AppendKey("r", Bytes("before"), [7]);
+        batch.StreamKeys("r", chunks =>
+        {
+            for (var i = 0; i < keys; i++)
+            {
+                chunks.Append(Bytes($"key-{i:D5}"), Enumerable.Repeat((byte)(i % 251), 1000).ToArray());
+            }
+
+            chunks.AppendDeleted(Bytes("gone"));
+        });
+        batch.Commit(1);
+
+        Assert.Equal(keys, batch.PutKeys - 1);
+        Assert.Equal(1, batch.DeletedKeys);
+        var all = ReadAll(store, store.Load()!.Rules["r"]);
+        Assert.Equal(keys + 1, all.Count);
+        Assert.Equal(("before", "7"), all[0]);
+        for (var i = 0; i < keys; i++)
+        {
+            Assert.Equal($"key-{i:D5}", all[i + 1].Key);
+            Assert.Equal(string.Join(",", Enumerable.Repeat(i % 251, 1000)), all[i + 1].State);
+        }
+    }
+
+    [Fact]
+    public void StreamKeys_WriterThrowsAfterSomeChunks_CommitFailsAndPreviousCheckpointStays()
+    {
+        using var store = CheckpointStore.Open(StatePath);
+        var first = store.BeginCheckpoint();
+        first.SetRule("r", "fp", "a", []);
+        first.PutKey("r", Bytes("a"), [1]);
+        first.Commit(1);
+
+        var second = store.BeginCheckpoint();
+        second.StreamKeys("r", chunks =>
+        {
+            for (var i = 0; i < 5000; i++)
+            {
+                chunks.Append(Bytes($"key-{i:D5}"), new byte[1000]);
+            }
+
+            throw new InvalidOperationException("serializer broke");
+        });
+        var error = Assert.Throws<InvalidOperationException>(() => second.Commit(2));
+        Assert.Equal("serializer broke", error.Message);
+
+        var saved = store.Load()!;
+        Assert.Equal(1, saved.CheckpointId);
+        Assert.Equal(new[] { ("a", "1") }, ReadAll(store, saved.Rules["r"]));
+    }
+
+    [Fact]
     public void DropRule_RemovesRuleAndAllItsKeys()
     {
         using var store = CheckpointStore.Open(StatePath);
