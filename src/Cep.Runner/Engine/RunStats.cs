@@ -20,6 +20,13 @@ internal static class RunStats
         {
             error.WriteLine($"  output {output.Name}: {output.Records} records, {FormatBytes(output.Length)}");
         }
+
+        // What the process spent beside the events: the first thing to look at when a run is slower than expected.
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        error.WriteLine(
+            $"  process: CPU {process.TotalProcessorTime.TotalSeconds:0.000}s, peak memory {FormatBytes(process.PeakWorkingSet64)}, "
+            + $"GC {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} collections (gen0/1/2), "
+            + $"{GC.GetTotalPauseDuration().TotalMilliseconds:0} ms paused, {FormatBytes(GC.GetTotalAllocatedBytes())} allocated");
     }
 
     public static string FormatBytes(long bytes) => bytes switch
