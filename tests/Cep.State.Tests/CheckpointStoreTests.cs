@@ -211,6 +211,46 @@ public sealed class CheckpointStoreTests : IDisposable
     }
 
     [Fact]
+    public void Commit_DiskFullWhileKeysStream_StopsTheWriterAndLastCheckpointStaysIntact()
+    {
+        using (var store = CheckpointStore.Open(StatePath))
+        {
+            var batch = store.BeginCheckpoint();
+            batch.SetRule("r", "fp", "a", [7]);
+            batch.PutKey("r", Bytes("k"), [1]);
+            batch.Commit(1);
+        }
+
+        var pages = new FileInfo(StatePath).Length / CheckpointStore.NewFilePageSize;
+        using (var store = CheckpointStore.Open(StatePath, new StoreOptions { MaxPageCount = pages + 40 }))
+        {
+            // ~20 MiB of records against a file allowed ~2.5 MiB more: the commit fails on an early chunk while
+            // the writer is still filling (and waiting to hand over) later ones.
+            var written = 0;
+            var big = store.BeginCheckpoint();
+            big.StreamKeys("r", chunks =>
+            {
+                for (var i = 0; i < 20_000; i++)
+                {
+                    chunks.Append(Bytes($"key-{i:D5}"), Enumerable.Repeat((byte)i, 1000).ToArray());
+                    written++;
+                }
+            });
+
+            var error = Assert.Throws<StateException>(() => big.Commit(2));
+            Assert.Equal(StateErrorKind.CheckpointFailed, error.Kind);
+            Assert.Contains("disk is full", error.Message);
+            Assert.Equal(1, store.LastCheckpointId);
+            Assert.InRange(written, 1, 19_999);
+        }
+
+        using var reopened = CheckpointStore.Open(StatePath);
+        var saved = reopened.Load()!;
+        Assert.Equal(1, saved.CheckpointId);
+        Assert.Equal(new[] { ("k", "1") }, ReadAll(reopened, saved.Rules["r"]));
+    }
+
+    [Fact]
     public void Open_TextFile_ThrowsNotAStateFile()
     {
         File.WriteAllText(StatePath, "{\"this\":\"is not a database\"}\n");
