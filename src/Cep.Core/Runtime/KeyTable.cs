@@ -95,6 +95,52 @@ internal sealed class KeyTable<TKey, TValue>
         return 0;
     }
 
+    /// <summary>
+    /// The state and handle of <paramref name="key"/>, or a null reference and handle 0 when the table lacks it;
+    /// <paramref name="hash"/> then adds it with <see cref="AddNew"/> without hashing and searching again (a caller
+    /// that may not keep the key at all looks first).
+    /// </summary>
+    public ref TValue Find(TKey key, out int handle, out uint hash)
+    {
+        hash = Hash(key);
+        if (_count > 0)
+        {
+            for (var number = _buckets[Bucket(hash)]; number != 0;)
+            {
+                ref var entry = ref EntryAt(number);
+                if (entry.Hash == hash && KeyEquals(entry.Key, key))
+                {
+                    handle = number;
+                    return ref entry.Value;
+                }
+                number = entry.Next;
+            }
+        }
+        handle = 0;
+        return ref Unsafe.NullRef<TValue>();
+    }
+
+    /// <summary>Adds <paramref name="key"/>, which <see cref="Find"/> just did not find (nothing was added or
+    /// removed since), with <paramref name="value"/>; returns its state and handle.</summary>
+    public ref TValue AddNew(TKey key, uint hash, in TValue value, out int handle)
+    {
+        if (_count >= _buckets.Length)
+        {
+            Resize(_buckets.Length == 0 ? 17 : _buckets.Length + (_buckets.Length / 2));
+        }
+        ref var bucket = ref _buckets[Bucket(hash)];
+        var added = NewEntry();
+        handle = added;
+        ref var entry = ref EntryAt(added);
+        entry.Hash = hash;
+        entry.Key = key;
+        entry.Value = value;
+        entry.Next = bucket;
+        bucket = added;
+        _count++;
+        return ref entry.Value;
+    }
+
     /// <summary>The state of <paramref name="key"/>, added as <c>default</c> when the table lacks it.</summary>
     public ref TValue GetValueRefOrAddDefault(TKey key, out bool exists) => ref GetValueRefOrAddDefault(key, out exists, out _);
 

@@ -7,10 +7,11 @@ public sealed partial class KeyedPatternOperator<T, TKey>
 {
     private void Dispatch(TKey key, T @event, long timestamp, long sequence)
     {
-        ref var state = ref _keys.GetValueRefOrAddDefault(key, out var exists, out var handle);
-        if (!exists)
+        ref var state = ref _keys.Find(key, out var handle, out var hash);
+        if (handle == 0)
         {
-            state = new KeyRuns<T>();
+            DispatchToNewKey(key, hash, @event, timestamp, sequence);
+            return;
         }
         // Before the pattern sees an event at t, every run whose window ends at or before t closes. The key's
         // timer is never later than its earliest deadline, so nothing can close before it.
@@ -25,6 +26,24 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         {
             Release(handle, ref state);
         }
+    }
+
+    /// <summary>
+    /// An event for a key that holds nothing: only the implicit start run sees it. The key enters the table only if
+    /// a partial match remains — an event that starts nothing (most events, for a selective first step) or that
+    /// completes a match at once costs no entry, no timer and no removal.
+    /// </summary>
+    private void DispatchToNewKey(TKey key, uint hash, T @event, long timestamp, long sequence)
+    {
+        var fresh = new KeyRuns<T>();
+        Process(key, ref fresh, @event, timestamp, sequence);
+        if (fresh.IsEmpty)
+        {
+            return;
+        }
+        ref var state = ref _keys.AddNew(key, hash, in fresh, out var handle);
+        RegisterTimer(handle, ref state);
+        MarkChanged(handle);
     }
 
     /// <summary>Forgets an empty key. <paramref name="state"/> is invalid afterwards.</summary>

@@ -148,3 +148,44 @@ public class TimerStalenessTests
         Assert.Equal(keys / 2, sink.Records.Count(r => r.StartsWith("timeout:", StringComparison.Ordinal) && r.EndsWith("@150", StringComparison.Ordinal)));
     }
 }
+
+public class KeyEntryTests
+{
+    [Fact]
+    public void OnEvent_EventsThatStartNothing_LeaveNoKeys()
+    {
+        var sink = new RecordingSink();
+        var pattern = Pattern.Begin<Ev>("a").Where(e => e.Kind == "a").FollowedBy("b").Where(e => e.Kind == "b")
+            .Within(TimeSpan.FromMilliseconds(100)).Compile();
+        var op = new Cep.Runtime.KeyedPatternOperator<Ev, string>(pattern, new Cep.Runtime.OperatorOptions(), sink);
+        for (var k = 0; k < 100; k++)
+        {
+            op.OnEvent(0, $"k{k}", new Ev($"x{k}", "x", Key: $"k{k}"), 10 + k, 0);
+        }
+        op.OnWatermark(0, 200);
+        Assert.Equal(0, op.KeyCount);
+        Assert.Empty(sink.Records);
+
+        // The same keys still start and complete matches afterwards.
+        op.OnEvent(0, "k1", new Ev("a1", "a", Key: "k1"), 210, 0);
+        op.OnWatermark(0, 210);
+        Assert.Equal(1, op.KeyCount);
+        op.OnEvent(0, "k1", new Ev("b1", "b", Key: "k1"), 220, 0);
+        op.OnWatermark(0, 220);
+        Assert.Equal(0, op.KeyCount);
+        Assert.Equal(["match:a1 b1"], sink.Records);
+    }
+
+    [Fact]
+    public void OnEvent_OneStepPatternMatchingAtOnce_EmitsWithoutKeepingTheKey()
+    {
+        var sink = new RecordingSink();
+        var pattern = Pattern.Begin<Ev>("a").Where(e => e.Kind == "a").Compile();
+        var op = new Cep.Runtime.KeyedPatternOperator<Ev, string>(pattern, new Cep.Runtime.OperatorOptions(), sink);
+        op.OnEvent(0, "k1", new Ev("a1", "a", Key: "k1"), 10, 0);
+        op.OnEvent(0, "k2", new Ev("a2", "a", Key: "k2"), 11, 0);
+        op.OnWatermark(0, 11);
+        Assert.Equal(["match:a1", "match:a2"], sink.Records);
+        Assert.Equal(0, op.KeyCount);
+    }
+}
