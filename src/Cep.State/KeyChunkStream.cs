@@ -35,7 +35,9 @@ internal sealed class KeyChunkStream : IDisposable
     {
         _keys = new KeyChunkWriter(Hand);
         var keys = _keys;
-        _writer = Task.Run(() =>
+        // A thread of its own, not a pool thread: the committing thread blocks on the queue, and a busy pool (socket
+        // inputs) would otherwise delay the writer it waits for.
+        _writer = Task.Factory.StartNew(() =>
         {
             try
             {
@@ -46,7 +48,7 @@ internal sealed class KeyChunkStream : IDisposable
             {
                 _queue.CompleteAdding();
             }
-        });
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         foreach (var chunk in _queue.GetConsumingEnumerable())
         {
             try
