@@ -53,46 +53,14 @@ internal sealed class KeyTable<TKey, TValue>
     /// <summary>Buckets of the index (a prime, or 0 before the first key).</summary>
     public int Capacity => _buckets.Length;
 
-    /// <summary>The state of <paramref name="key"/>, or a null reference when the table lacks it. (Optimized at
-    /// once: its first caller is a checkpoint's capture of a million keys in one loop, not the event path.)</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public ref TValue GetValueRefOrNullRef(TKey key)
-    {
-        if (_count == 0)
-        {
-            return ref Unsafe.NullRef<TValue>();
-        }
-        var hash = Hash(key);
-        for (var number = _buckets[Bucket(hash)]; number != 0;)
-        {
-            ref var entry = ref EntryAt(number);
-            if (entry.Hash == hash && KeyEquals(entry.Key, key))
-            {
-                return ref entry.Value;
-            }
-            number = entry.Next;
-        }
-        return ref Unsafe.NullRef<TValue>();
-    }
+    /// <summary>The state of <paramref name="key"/>, or a null reference when the table lacks it.</summary>
+    public ref TValue GetValueRefOrNullRef(TKey key) => ref Find(key, out _, out _);
 
     /// <summary>The handle of <paramref name="key"/>, or 0 when the table lacks it.</summary>
     public int HandleOf(TKey key)
     {
-        if (_count == 0)
-        {
-            return 0;
-        }
-        var hash = Hash(key);
-        for (var number = _buckets[Bucket(hash)]; number != 0;)
-        {
-            ref var entry = ref EntryAt(number);
-            if (entry.Hash == hash && KeyEquals(entry.Key, key))
-            {
-                return number;
-            }
-            number = entry.Next;
-        }
-        return 0;
+        Find(key, out var handle, out _);
+        return handle;
     }
 
     /// <summary>
@@ -122,10 +90,12 @@ internal sealed class KeyTable<TKey, TValue>
 
     /// <summary>Adds <paramref name="key"/>, which <see cref="Find"/> just did not find (nothing was added or
     /// removed since), with <paramref name="value"/>; returns its state and handle.</summary>
-    public ref TValue AddNew(TKey key, uint hash, in TValue value, out int handle)
+    public ref TValue AddNew(TKey key, uint hash, scoped in TValue value, out int handle)
     {
         if (_count >= _buckets.Length)
         {
+            // By half again (the dictionary doubles): chains stay under one entry per bucket on average, and
+            // the bucket array's slack — paid by every key — is smaller.
             Resize(_buckets.Length == 0 ? 17 : _buckets.Length + (_buckets.Length / 2));
         }
         ref var bucket = ref _buckets[Bucket(hash)];
@@ -148,36 +118,14 @@ internal sealed class KeyTable<TKey, TValue>
     /// key's handle: a number that stays the key's until it is removed (<see cref="ValueAt"/>, <see cref="KeyAt"/>).</summary>
     public ref TValue GetValueRefOrAddDefault(TKey key, out bool exists, out int handle)
     {
-        if (_count >= _buckets.Length)
+        ref TValue found = ref Find(key, out handle, out var hash);
+        exists = handle != 0;
+        if (exists)
         {
-            // By half again (the dictionary doubles): chains stay under one entry per bucket on average, and
-            // the bucket array's slack — paid by every key — is smaller.
-            Resize(_buckets.Length == 0 ? 17 : _buckets.Length + (_buckets.Length / 2));
+            return ref found;
         }
-        var hash = Hash(key);
-        ref var bucket = ref _buckets[Bucket(hash)];
-        for (var number = bucket; number != 0;)
-        {
-            ref var found = ref EntryAt(number);
-            if (found.Hash == hash && KeyEquals(found.Key, key))
-            {
-                exists = true;
-                handle = number;
-                return ref found.Value;
-            }
-            number = found.Next;
-        }
-        var added = NewEntry();
-        handle = added;
-        ref var entry = ref EntryAt(added);
-        entry.Hash = hash;
-        entry.Key = key;
-        entry.Value = default!;
-        entry.Next = bucket;
-        bucket = added;
-        _count++;
-        exists = false;
-        return ref entry.Value;
+        TValue fresh = default!;
+        return ref AddNew(key, hash, in fresh, out handle);
     }
 
     /// <summary>
