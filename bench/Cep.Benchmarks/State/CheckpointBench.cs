@@ -12,8 +12,9 @@ namespace Cep.Benchmarks.State;
 /// <summary>
 /// <c>Cep.Benchmarks state [PENDING]</c>: checkpoint and restore of many pending partial matches through the real
 /// store (WAL, synchronous=FULL) and the runner's code path: events are parsed JSON (<see cref="JsonEvent"/>), the
-/// codec is the runner's (stream, line, raw bytes; restoring parses them again), keys are canonical JSON text; a
-/// checkpoint captures changed keys on the loop and serializes + commits them on another thread; restore reads
+/// codec is the runner's (stream, line, raw bytes and parsed field values: event format 2), keys are canonical JSON text; a
+/// checkpoint captures changed keys on the loop and commits them on another thread, serialized alongside by a third
+/// (<see cref="CheckpointBatch.StreamKeys"/>); restore reads
 /// the chunk log into a bulk restore. Reports the full checkpoint, the file size per partial match, the restore
 /// and the longest event-loop pause of interval checkpoints while events keep flowing.
 /// </summary>
@@ -104,8 +105,8 @@ internal static class CheckpointBench
         return 0;
     }
 
-    /// <summary>A full checkpoint as the runner takes one: capture on the loop, serialize and commit on another
-    /// thread; prints the three times.</summary>
+    /// <summary>A full checkpoint as the runner takes one: capture on the loop, then commit on another thread with
+    /// the keys serialized alongside; prints the times and the collections of the background part.</summary>
     private static void FullCheckpoint(CheckpointStore store, KeyedPatternOperator<JsonEvent, string> op, Codec codec)
     {
         var capture = Stopwatch.StartNew();
