@@ -180,15 +180,7 @@ public sealed class CheckpointStoreTests : IDisposable
     [Fact]
     public void Commit_DiskFull_ThrowsCheckpointFailedAndLastCheckpointStaysIntact()
     {
-        using (var store = CheckpointStore.Open(StatePath))
-        {
-            var batch = store.BeginCheckpoint();
-            batch.SetRule("r", "fp", "a", [7]);
-            batch.PutKey("r", Bytes("k"), [1]);
-            batch.Commit(1);
-        }
-
-        var pages = new FileInfo(StatePath).Length / CheckpointStore.NewFilePageSize;
+        var pages = CommitOneKeyCheckpoint();
         using (var store = CheckpointStore.Open(StatePath, new StoreOptions { MaxPageCount = pages + 2 }))
         {
             var big = store.BeginCheckpoint();
@@ -204,24 +196,13 @@ public sealed class CheckpointStoreTests : IDisposable
             Assert.Equal(1, store.LastCheckpointId);
         }
 
-        using var reopened = CheckpointStore.Open(StatePath);
-        var saved = reopened.Load()!;
-        Assert.Equal(1, saved.CheckpointId);
-        Assert.Equal(new[] { ("k", "1") }, ReadAll(reopened, saved.Rules["r"]));
+        AssertOnlyTheOneKeyCheckpoint();
     }
 
     [Fact]
     public void Commit_DiskFullWhileKeysStream_StopsTheWriterAndLastCheckpointStaysIntact()
     {
-        using (var store = CheckpointStore.Open(StatePath))
-        {
-            var batch = store.BeginCheckpoint();
-            batch.SetRule("r", "fp", "a", [7]);
-            batch.PutKey("r", Bytes("k"), [1]);
-            batch.Commit(1);
-        }
-
-        var pages = new FileInfo(StatePath).Length / CheckpointStore.NewFilePageSize;
+        var pages = CommitOneKeyCheckpoint();
         using (var store = CheckpointStore.Open(StatePath, new StoreOptions { MaxPageCount = pages + 40 }))
         {
             // ~20 MiB of records against a file allowed ~2.5 MiB more: the commit fails on an early chunk while
@@ -244,10 +225,7 @@ public sealed class CheckpointStoreTests : IDisposable
             Assert.InRange(written, 1, 19_999);
         }
 
-        using var reopened = CheckpointStore.Open(StatePath);
-        var saved = reopened.Load()!;
-        Assert.Equal(1, saved.CheckpointId);
-        Assert.Equal(new[] { ("k", "1") }, ReadAll(reopened, saved.Rules["r"]));
+        AssertOnlyTheOneKeyCheckpoint();
     }
 
     [Fact]
@@ -391,6 +369,29 @@ public sealed class CheckpointStoreTests : IDisposable
         }
 
         batch.Commit(1);
+    }
+
+    /// <summary>Checkpoint #1 with rule "r" holding key "k" = [1]; returns the file's size in pages.</summary>
+    private long CommitOneKeyCheckpoint()
+    {
+        using (var store = CheckpointStore.Open(StatePath))
+        {
+            var batch = store.BeginCheckpoint();
+            batch.SetRule("r", "fp", "a", [7]);
+            batch.PutKey("r", Bytes("k"), [1]);
+            batch.Commit(1);
+        }
+
+        return new FileInfo(StatePath).Length / CheckpointStore.NewFilePageSize;
+    }
+
+    /// <summary>The file, reopened, still holds exactly <see cref="CommitOneKeyCheckpoint"/>'s checkpoint.</summary>
+    private void AssertOnlyTheOneKeyCheckpoint()
+    {
+        using var reopened = CheckpointStore.Open(StatePath);
+        var saved = reopened.Load()!;
+        Assert.Equal(1, saved.CheckpointId);
+        Assert.Equal(new[] { ("k", "1") }, ReadAll(reopened, saved.Rules["r"]));
     }
 
     internal static List<(string Key, string State)> ReadAll(CheckpointStore store, SavedRule rule)

@@ -107,10 +107,7 @@ public sealed class KeyStateCaptureTests
         Feed(op, [new Ev("k1", 'b', 1002, 1), new Ev("k1", 'a', 1003, 2)]);
         op.OnWatermark(0, 1003);
         Assert.Equal(["k1"], op.ChangedKeys);
-        var capture = op.CaptureChanged();
-        Assert.Equal(1, capture.Count);
-        Assert.Equal("k1", capture.KeyAt(0));
-        Assert.False(capture.IsDeleted(0));
+        AssertCapturesOnly(op, "k1", deleted: false);
     }
 
     [Fact]
@@ -122,9 +119,7 @@ public sealed class KeyStateCaptureTests
         op.CaptureChanged();
         Feed(op, [new Ev("k1", 'b', 1002, 1), new Ev("k1", 'a', 1003, 2), new Ev("k1", 'b', 1004, 3)]);
         op.OnWatermark(0, 1004);
-        var capture = op.CaptureChanged();
-        Assert.Equal(1, capture.Count);
-        Assert.True(capture.IsDeleted(0));
+        AssertCapturesOnly(op, "k1", deleted: true);
     }
 
     [Fact]
@@ -148,10 +143,7 @@ public sealed class KeyStateCaptureTests
         Assert.Empty(restored.ChangedKeys);
         Feed(restored, [new Ev("k1", 'b', 1002, 2)]);
         restored.OnWatermark(0, 1002);
-        var capture = restored.CaptureChanged();
-        Assert.Equal(1, capture.Count);
-        Assert.Equal("k1", capture.KeyAt(0));
-        Assert.True(capture.IsDeleted(0));
+        AssertCapturesOnly(restored, "k1", deleted: true);
     }
 
     [Fact]
@@ -261,6 +253,15 @@ public sealed class KeyStateCaptureTests
 
     private static string Describe(Dictionary<string, string?> keys) =>
         string.Join("; ", keys.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value ?? "deleted"}"));
+
+    /// <summary>Captures and checks that the capture holds <paramref name="key"/> alone, deleted or with state.</summary>
+    private static void AssertCapturesOnly(KeyedPatternOperator<Ev, string> op, string key, bool deleted)
+    {
+        var capture = op.CaptureChanged();
+        Assert.Equal(1, capture.Count);
+        Assert.Equal(key, capture.KeyAt(0));
+        Assert.Equal(deleted, capture.IsDeleted(0));
+    }
 
     private static IEnumerable<CompiledPattern<Ev>> Patterns()
     {
