@@ -273,6 +273,35 @@ internal static partial class WholeRunCommand
             rows.Add(RunnerRow("`cep run`, input `tcp://127.0.0.1:PORT` (the benchmark serves the file on loopback)", tcp, lines, bytes, failures));
         }
         report.Table(["path", "lines", "lines per CPU-s", "lines/s wall", "MiB per CPU-s", "allocated B/line"], rows);
+        if (cep is not null)
+        {
+            LatencyOverTcp(options, report, cep, work, failures);
+        }
+    }
+
+    /// <summary>Ingress-to-emission latency of <c>cep run</c> in processing time over loopback TCP (see <see cref="TcpLatency"/>).</summary>
+    private static void LatencyOverTcp(WholeRunOptions options, Report report, string cep, string work, List<string> failures)
+    {
+        var (orders, rate) = options.Smoke ? (2_000, 5_000) : (50_000, 10_000);
+        var result = TcpLatency.Run(cep, work, orders, rate);
+        report.Line();
+        report.Line($"Ingress-to-emission latency over loopback TCP, processing time: W1's pattern within {TcpLatency.WindowMs} ms, "
+            + $"{N(orders)} orders sent at {N(rate)} per second ({N((long)result.LinesPerSecond)} lines/s), 80 % paid 20 ms after "
+            + "their create; the runner connects to the benchmark and writes its records to standard output. The first fifth "
+            + "of the orders is warm-up and not counted.");
+        report.Line();
+        if (result.Failure is not null)
+        {
+            failures.Add("W5 latency over TCP: " + result.Failure);
+            report.Line("FAILED: " + result.Failure);
+            return;
+        }
+        static string Us(long[] sorted, double p) => F(Measurement.Percentile(sorted, p) * 1e6 / Stopwatch.Frequency);
+        report.Table(["measure", "p50", "p99", "p99.9", "max", "samples"],
+        [
+            ["match: pay line sent → match record read, µs wall", Us(result.MatchTicks, 0.5), Us(result.MatchTicks, 0.99), Us(result.MatchTicks, 0.999), Us(result.MatchTicks, 1.0), N(result.MatchTicks.Length)],
+            ["timeout: deadline (create sent + window) → timeout record read, µs wall", Us(result.TimeoutTicks, 0.5), Us(result.TimeoutTicks, 0.99), Us(result.TimeoutTicks, 0.999), Us(result.TimeoutTicks, 1.0), N(result.TimeoutTicks.Length)],
+        ]);
     }
 
     private static string[] RunnerRow(string name, ProcessRun run, long lines, long bytes, List<string> failures)
