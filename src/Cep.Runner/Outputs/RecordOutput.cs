@@ -215,7 +215,8 @@ internal sealed class PendingBuffer : IBufferWriter<byte>
     public void Write(long value)
     {
         Ensure(20);
-        value.TryFormat(_buffer.AsSpan(_count), out var written, default, System.Globalization.CultureInfo.InvariantCulture);
+        // The invariant digits without a culture lookup: what Utf8JsonWriter itself calls.
+        System.Buffers.Text.Utf8Formatter.TryFormat(value, _buffer.AsSpan(_count), out var written);
         _count += written;
     }
 
