@@ -15,9 +15,12 @@ internal sealed record ProcessRun(TimeSpan Elapsed, TimeSpan Cpu, long PeakRssBy
 /// </summary>
 internal static class EndToEndOrderTimeout
 {
-    public static string RuleYaml(long windowMs, long disorderMs, bool neverMatch = false)
+    /// <summary>W1's rule: event time from <c>ts</c> (with <paramref name="disorderMs"/> of out-of-orderness), or
+    /// processing time; <paramref name="neverMatch"/> gives its first step a condition no event satisfies.</summary>
+    public static string RuleYaml(long windowMs, long disorderMs, bool neverMatch = false, bool processingTime = false)
     {
-        var time = disorderMs > 0
+        var time = processingTime ? ""
+            : disorderMs > 0
             ? $"time:\n  field: ts\n  outOfOrderness: {disorderMs}ms"
             : "time:\n  field: ts";
         var create = neverMatch ? "type == 'never'" : "type == 'create'";

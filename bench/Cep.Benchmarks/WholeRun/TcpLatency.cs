@@ -20,19 +20,6 @@ internal static class TcpLatency
     public const int WindowMs = 200;
     private const int PayDelayMs = 20;
 
-    public const string RuleYaml = """
-        rule: latency
-        description: W1's pattern in processing time, for the loopback latency probe of the benchmark.
-        key: orderId
-        pattern:
-          - begin: create
-            where: type == 'create'
-          - followedBy: pay
-            where: type == 'pay'
-        within: 200ms
-        onTimeout: timeouts
-        """;
-
     public sealed record Result(long[] MatchTicks, long[] TimeoutTicks, int Orders, double LinesPerSecond, string? Failure);
 
     /// <summary>Sends <paramref name="orders"/> orders at <paramref name="ordersPerSecond"/> and collects every
@@ -40,7 +27,7 @@ internal static class TcpLatency
     public static Result Run(string cepDll, string work, int orders, int ordersPerSecond)
     {
         var rule = Path.Combine(work, "latency.yaml");
-        File.WriteAllText(rule, RuleYaml);
+        File.WriteAllText(rule, EndToEndOrderTimeout.RuleYaml(WindowMs, 0, processingTime: true));
         var createSent = new long[orders];
         var paySent = new long[orders];
         var paid = new bool[orders];
