@@ -253,12 +253,12 @@ public sealed class CheckpointBatch
 
         _putKeys.Clear();
         var rules = _chunks.Keys.Concat(_streams.Select(s => s.Rule)).Distinct(StringComparer.Ordinal).ToList();
-        return rules.Select(rule => (rule, ChunksOf(rule, _chunks.GetValueOrDefault(rule))));
+        return rules.Select(rule => (rule, ChunksToStore(rule, _chunks.GetValueOrDefault(rule))));
     }
 
     /// <summary>A rule's chunks: those built before the commit, then those of its streams as they fill (a stream
     /// starts its writer only when the commit asks for its first chunk).</summary>
-    private IEnumerable<(byte[] Buffer, int Length, int Records)> ChunksOf(string rule, List<ChunkBuilder>? builders)
+    private IEnumerable<(byte[] Buffer, int Length, int Records)> ChunksToStore(string rule, List<ChunkBuilder>? builders)
     {
         foreach (var chunk in builders?.SelectMany(builder => builder.Chunks) ?? [])
         {
