@@ -110,11 +110,15 @@ internal sealed class PathNode
     {
         Name = name;
         Utf8Name = Encoding.UTF8.GetBytes(name);
+        PlainName = !Utf8Name.AsSpan().ContainsAnyExceptInRange((byte)0x20, (byte)0x7E) && !Utf8Name.AsSpan().ContainsAny((byte)'"', (byte)'\\');
     }
 
     public string Name { get; }
 
     public byte[] Utf8Name { get; }
+
+    /// <summary>The name is printable ASCII without quote or backslash: in JSON it is written as its own bytes.</summary>
+    public bool PlainName { get; }
 
     public int Slot { get; private set; } = -1;
 

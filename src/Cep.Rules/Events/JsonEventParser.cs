@@ -75,8 +75,7 @@ public static class JsonEventParser
     /// <summary>The scanner alone over a trimmed object: false when it leaves the line to the reader.</summary>
     internal static bool TryScan(ReadOnlySpan<byte> bytes, PathNode root, Span<JsonValue> values)
     {
-        var pos = 0;
-        return FastObject(bytes, ref pos, root, values, 0) && pos == bytes.Length;
+        return FastObject(bytes, 0, root, values, 0) == bytes.Length;
     }
 
     /// <summary>The reader alone over a trimmed object (what the scanner is checked against).</summary>
@@ -134,6 +133,7 @@ public static class JsonEventParser
         return bytes[start..end];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsWhitespace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
 
     /// <summary>Reads the members of the object whose StartObject the reader is on, up to its EndObject.</summary>
@@ -282,47 +282,47 @@ public static class JsonEventParser
     /// <summary>Nesting the scanner follows; deeper lines go to the reader (which allows 256).</summary>
     private const int FastMaxDepth = 64;
 
+    // The scanner passes positions by value and returns the position after what it read, or Fail: a position
+    // passed by reference lives in memory, so every byte read would be a load and a store (measured: the number
+    // loop alone was a third of a W1 line's parse).
+    private const int Fail = -1;
+
     /// <summary>
-    /// The scanner's object: <paramref name="pos"/> is on its '{' and ends past its '}'. False when the line must
-    /// go to the reader (not valid JSON, or valid in a way the scanner leaves to the reader). A null
-    /// <paramref name="node"/> reads nothing into slots (an unregistered member's value, only checked).
+    /// The scanner's object: <paramref name="pos"/> is on its '{'; returns the position past its '}', or
+    /// <see cref="Fail"/> when the line must go to the reader (not valid JSON, or valid in a way the scanner leaves
+    /// to the reader). A null <paramref name="node"/> reads nothing into slots (an unregistered member's value,
+    /// only checked).
     /// </summary>
-    private static bool FastObject(ReadOnlySpan<byte> bytes, ref int pos, PathNode? node, Span<JsonValue> values, int depth)
+    private static int FastObject(ReadOnlySpan<byte> bytes, int pos, PathNode? node, Span<JsonValue> values, int depth)
     {
-        pos++;
-        if (!SkipWhitespace(bytes, ref pos))
+        if ((pos = SkipWhitespace(bytes, pos + 1)) < 0)
         {
-            return false;
+            return Fail;
         }
         if (bytes[pos] == (byte)'}')
         {
-            pos++;
-            return true;
+            return pos + 1;
         }
         var children = node is null ? [] : node.Children;
+        var expected = 0;
         while (true)
         {
-            if (bytes[pos] != (byte)'"' || !FastString(bytes, ref pos, out var name))
+            if (bytes[pos] != (byte)'"')
             {
-                return false;
+                return Fail;
             }
-            if (!SkipWhitespace(bytes, ref pos) || bytes[pos] != (byte)':')
+            var child = MatchName(bytes, pos, children, ref expected, out var afterName);
+            if (child is null && (afterName = SkipName(bytes, pos, children, out child)) < 0)
             {
-                return false;
+                return Fail;
             }
-            pos++;
-            if (!SkipWhitespace(bytes, ref pos))
+            if ((pos = SkipWhitespace(bytes, afterName)) < 0 || bytes[pos] != (byte)':')
             {
-                return false;
+                return Fail;
             }
-            PathNode? child = null;
-            foreach (var candidate in children)
+            if ((pos = SkipWhitespace(bytes, pos + 1)) < 0)
             {
-                if (name.SequenceEqual(candidate.Utf8Name))
-                {
-                    child = candidate;
-                    break;
-                }
+                return Fail;
             }
             if (child is not null)
             {
@@ -332,54 +332,104 @@ public static class JsonEventParser
                     values[slot] = default;
                 }
             }
-            if (!FastValue(bytes, ref pos, child, values, depth) || !SkipWhitespace(bytes, ref pos))
+            if ((pos = FastValue(bytes, pos, child, values, depth)) < 0 || (pos = SkipWhitespace(bytes, pos)) < 0)
             {
-                return false;
+                return Fail;
             }
             var next = bytes[pos++];
             if (next == (byte)'}')
             {
-                return true;
+                return pos;
             }
-            if (next != (byte)',' || !SkipWhitespace(bytes, ref pos))
+            if (next != (byte)',' || (pos = SkipWhitespace(bytes, pos)) < 0)
             {
-                return false;
+                return Fail;
             }
         }
     }
 
-    private static bool FastArray(ReadOnlySpan<byte> bytes, ref int pos, Span<JsonValue> values, int depth)
+    /// <summary>
+    /// The registered member whose name starts at <paramref name="pos"/> (its opening quote), compared in place:
+    /// a plain name (printable ASCII, no quote or backslash) followed by the closing quote is that exact string,
+    /// so the common case needs no scan for escapes. Null when no registered name is there.
+    /// </summary>
+    /// <remarks>
+    /// Lines of a stream write their members in the same order, so the search starts at <paramref name="expected"/>,
+    /// the registered member after the one matched last, and a line in that order compares each name once.
+    /// </remarks>
+    private static PathNode? MatchName(ReadOnlySpan<byte> bytes, int pos, PathNode[] children, ref int expected, out int afterName)
     {
-        pos++;
-        if (!SkipWhitespace(bytes, ref pos))
+        var rest = bytes[(pos + 1)..];
+        var count = children.Length;
+        var index = expected;
+        for (var tried = 0; tried < count; tried++, index++)
         {
-            return false;
+            if (index >= count)
+            {
+                index = 0;
+            }
+            var candidate = children[index];
+            var name = candidate.Utf8Name;
+            if (candidate.PlainName && rest.Length > name.Length && rest[name.Length] == (byte)'"' && rest.StartsWith(name))
+            {
+                expected = index + 1;
+                afterName = pos + name.Length + 2;
+                return candidate;
+            }
+        }
+        afterName = Fail;
+        return null;
+    }
+
+    /// <summary>Any other member name: scanned as a string, then looked up.</summary>
+    private static int SkipName(ReadOnlySpan<byte> bytes, int pos, PathNode[] children, out PathNode? child)
+    {
+        child = null;
+        if ((pos = FastString(bytes, pos, out var name)) < 0)
+        {
+            return Fail;
+        }
+        foreach (var candidate in children)
+        {
+            if (name.SequenceEqual(candidate.Utf8Name))
+            {
+                child = candidate;
+                break;
+            }
+        }
+        return pos;
+    }
+
+    private static int FastArray(ReadOnlySpan<byte> bytes, int pos, Span<JsonValue> values, int depth)
+    {
+        if ((pos = SkipWhitespace(bytes, pos + 1)) < 0)
+        {
+            return Fail;
         }
         if (bytes[pos] == (byte)']')
         {
-            pos++;
-            return true;
+            return pos + 1;
         }
         while (true)
         {
-            if (!FastValue(bytes, ref pos, null, values, depth) || !SkipWhitespace(bytes, ref pos))
+            if ((pos = FastValue(bytes, pos, null, values, depth)) < 0 || (pos = SkipWhitespace(bytes, pos)) < 0)
             {
-                return false;
+                return Fail;
             }
             var next = bytes[pos++];
             if (next == (byte)']')
             {
-                return true;
+                return pos;
             }
-            if (next != (byte)',' || !SkipWhitespace(bytes, ref pos))
+            if (next != (byte)',' || (pos = SkipWhitespace(bytes, pos)) < 0)
             {
-                return false;
+                return Fail;
             }
         }
     }
 
     /// <summary>A value at <paramref name="pos"/> (not whitespace), stored in <paramref name="node"/>'s slot if it has one.</summary>
-    private static bool FastValue(ReadOnlySpan<byte> bytes, ref int pos, PathNode? node, Span<JsonValue> values, int depth)
+    private static int FastValue(ReadOnlySpan<byte> bytes, int pos, PathNode? node, Span<JsonValue> values, int depth)
     {
         var slot = node?.Slot ?? -1;
         var start = pos;
@@ -387,85 +437,83 @@ public static class JsonEventParser
         {
             case (byte)'"':
             {
-                if (!FastString(bytes, ref pos, out var text))
+                if ((pos = FastString(bytes, pos, out var text)) < 0)
                 {
-                    return false;
+                    return Fail;
                 }
                 if (slot >= 0)
                 {
                     values[slot] = node!.KeyOnly ? JsonValue.Undecoded(start + 1, text.Length) : JsonValue.From(node.Strings.Get(text));
                 }
-                return true;
+                return pos;
             }
             case (byte)'{':
-                if (depth >= FastMaxDepth || !FastObject(bytes, ref pos, node is { Children.Length: > 0 } ? node : null, values, depth + 1))
+                if (depth >= FastMaxDepth || (pos = FastObject(bytes, pos, node is { Children.Length: > 0 } ? node : null, values, depth + 1)) < 0)
                 {
-                    return false;
+                    return Fail;
                 }
                 if (slot >= 0)
                 {
                     values[slot] = JsonValue.FromRaw(JsonKind.Object, Encoding.UTF8.GetString(bytes[start..pos]));
                 }
-                return true;
+                return pos;
             case (byte)'[':
-                if (depth >= FastMaxDepth || !FastArray(bytes, ref pos, values, depth + 1))
+                if (depth >= FastMaxDepth || (pos = FastArray(bytes, pos, values, depth + 1)) < 0)
                 {
-                    return false;
+                    return Fail;
                 }
                 if (slot >= 0)
                 {
                     values[slot] = JsonValue.FromRaw(JsonKind.Array, Encoding.UTF8.GetString(bytes[start..pos]));
                 }
-                return true;
+                return pos;
             case (byte)'t':
-                return Literal(bytes, ref pos, "true"u8, slot, values, JsonValue.True);
+                return Literal(bytes, pos, "true"u8, slot, values, JsonValue.True);
             case (byte)'f':
-                return Literal(bytes, ref pos, "false"u8, slot, values, JsonValue.False);
+                return Literal(bytes, pos, "false"u8, slot, values, JsonValue.False);
             case (byte)'n':
-                return Literal(bytes, ref pos, "null"u8, slot, values, JsonValue.Null);
+                return Literal(bytes, pos, "null"u8, slot, values, JsonValue.Null);
             default:
-                return FastNumber(bytes, ref pos, slot, values);
+                return FastNumber(bytes, pos, slot, values);
         }
     }
 
-    private static bool Literal(ReadOnlySpan<byte> bytes, ref int pos, ReadOnlySpan<byte> literal, int slot, Span<JsonValue> values, JsonValue value)
+    private static int Literal(ReadOnlySpan<byte> bytes, int pos, ReadOnlySpan<byte> literal, int slot, Span<JsonValue> values, JsonValue value)
     {
         if (!bytes[pos..].StartsWith(literal))
         {
-            return false;
+            return Fail;
         }
-        pos += literal.Length;
         if (slot >= 0)
         {
             values[slot] = value;
         }
-        return true;
+        return pos + literal.Length;
     }
 
     /// <summary>
-    /// A string of printable ASCII without escapes (its content in <paramref name="text"/>); false for anything
-    /// else, which the reader unescapes, validates as UTF-8 or rejects.
+    /// A string of printable ASCII without escapes (its content in <paramref name="text"/>); <see cref="Fail"/> for
+    /// anything else, which the reader unescapes, validates as UTF-8 or rejects.
     /// </summary>
-    private static bool FastString(ReadOnlySpan<byte> bytes, ref int pos, out ReadOnlySpan<byte> text)
+    private static int FastString(ReadOnlySpan<byte> bytes, int pos, out ReadOnlySpan<byte> text)
     {
         var rest = bytes[(pos + 1)..];
         var end = rest.IndexOfAny((byte)'"', (byte)'\\');
         if (end < 0 || rest[end] != (byte)'"')
         {
             text = default;
-            return false;
+            return Fail;
         }
         text = rest[..end];
         if (text.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) >= 0)
         {
-            return false;
+            return Fail;
         }
-        pos += end + 2;
-        return true;
+        return pos + end + 2;
     }
 
     /// <summary>A JSON number (RFC 8259 grammar); integers of up to 15 digits are converted without the general parser.</summary>
-    private static bool FastNumber(ReadOnlySpan<byte> bytes, ref int pos, int slot, Span<JsonValue> values)
+    private static int FastNumber(ReadOnlySpan<byte> bytes, int pos, int slot, Span<JsonValue> values)
     {
         var start = pos;
         var negative = bytes[pos] == (byte)'-';
@@ -475,10 +523,10 @@ public static class JsonEventParser
         }
         if (pos >= bytes.Length)
         {
-            return false;
+            return Fail;
         }
         long integer = 0;
-        var digits = 0;
+        int digits;
         if (bytes[pos] == (byte)'0')
         {
             pos++;
@@ -486,28 +534,30 @@ public static class JsonEventParser
         }
         else
         {
-            while (pos < bytes.Length && (uint)(bytes[pos] - '0') <= 9)
+            var first = pos;
+            // 18 digits always fit a long; more only count (the value then goes to the general parser).
+            var fastEnd = Math.Min(bytes.Length, first + 18);
+            uint digit;
+            while (pos < fastEnd && (digit = (uint)(bytes[pos] - '0')) <= 9)
             {
-                if (digits < 18)
-                {
-                    integer = (integer * 10) + (bytes[pos] - '0');
-                }
-                digits++;
+                integer = (integer * 10) + digit;
                 pos++;
             }
+            pos = SkipDigits(bytes, pos);
+            digits = pos - first;
             if (digits == 0)
             {
-                return false;
+                return Fail;
             }
         }
         var simple = true;
         if (pos < bytes.Length && bytes[pos] == (byte)'.')
         {
             simple = false;
-            pos++;
-            if (!Digits(bytes, ref pos))
+            var fraction = ++pos;
+            if ((pos = SkipDigits(bytes, pos)) == fraction)
             {
-                return false;
+                return Fail;
             }
         }
         if (pos < bytes.Length && (bytes[pos] | 0x20) == (byte)'e')
@@ -518,49 +568,64 @@ public static class JsonEventParser
             {
                 pos++;
             }
-            if (!Digits(bytes, ref pos))
+            var exponent = pos;
+            if ((pos = SkipDigits(bytes, pos)) == exponent)
             {
-                return false;
+                return Fail;
             }
         }
         if (slot < 0)
         {
-            return true;
+            return pos;
         }
         // Integers below 10^15 are exact doubles; "-0" is the general parser's (negative zero).
         if (simple && digits <= 15 && !(negative && integer == 0))
         {
             values[slot] = JsonValue.From((double)(negative ? -integer : integer));
-            return true;
+            return pos;
         }
-        var number = bytes[start..pos];
-        values[slot] = JsonValue.From(System.Buffers.Text.Utf8Parser.TryParse(number, out double parsed, out var consumed) && consumed == number.Length && double.IsFinite(parsed)
-            ? parsed
-            : ParseOutOfRange(number));
-        return true;
+        values[slot] = JsonValue.From(ParseGeneral(bytes[start..pos]));
+        return pos;
     }
 
-    private static bool Digits(ReadOnlySpan<byte> bytes, ref int pos)
+    /// <summary>Fractions, exponents and long integers: the general parser, kept out of the scanner's frame.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static double ParseGeneral(ReadOnlySpan<byte> number) =>
+        System.Buffers.Text.Utf8Parser.TryParse(number, out double parsed, out var consumed) && consumed == number.Length && double.IsFinite(parsed)
+            ? parsed
+            : ParseOutOfRange(number);
+
+    /// <summary>The position after the digits at <paramref name="pos"/> (<paramref name="pos"/> itself when there are none).</summary>
+    private static int SkipDigits(ReadOnlySpan<byte> bytes, int pos)
     {
-        var start = pos;
         while (pos < bytes.Length && (uint)(bytes[pos] - '0') <= 9)
         {
             pos++;
         }
-        return pos > start;
+        return pos;
     }
 
-    /// <summary>Skips JSON whitespace; false at the end of the line (every caller needs a byte there).</summary>
-    private static bool SkipWhitespace(ReadOnlySpan<byte> bytes, ref int pos)
+    /// <summary>The position of the first byte at or after <paramref name="pos"/> that is not JSON whitespace; <see cref="Fail"/> at the end of the line (every caller needs a byte there).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SkipWhitespace(ReadOnlySpan<byte> bytes, int pos)
     {
-        while (pos < bytes.Length)
+        // Compact JSON has no whitespace between tokens: the first byte decides without a loop.
+        if ((uint)pos < (uint)bytes.Length && bytes[pos] > (byte)' ')
+        {
+            return pos;
+        }
+        return SkipWhitespaceLoop(bytes, pos);
+    }
+
+    private static int SkipWhitespaceLoop(ReadOnlySpan<byte> bytes, int pos)
+    {
+        for (; pos < bytes.Length; pos++)
         {
             if (!IsWhitespace(bytes[pos]))
             {
-                return true;
+                return pos;
             }
-            pos++;
         }
-        return false;
+        return Fail;
     }
 }

@@ -114,6 +114,35 @@ public sealed class JsonEventScannerTests
         Assert.Equal(BitConverter.DoubleToInt64Bits(read.Values[slot].Number), BitConverter.DoubleToInt64Bits(scanned.Values[slot].Number));
     }
 
+    [Fact]
+    public void TryScan_MembersInAnotherOrderThanTheLastLine_FindsEverySlot()
+    {
+        // The scanner looks for the member after the one it matched last first; a line in any other order
+        // must still fill every slot, including names that are prefixes of each other ("a", "arr").
+        var fields = Fields();
+        var (a, n, arr) = (fields.Find("a"), fields.Find("n"), fields.Find("arr"));
+        var lines = new[] { """{"a":1,"arr":2,"n":3}""", """{"n":4,"arr":5,"a":6}""", """{"arr":7,"a":8,"n":9}""", """{"n":10,"a":11}""" };
+        var expected = new[] { (1d, 2d, 3d), (6d, 5d, 4d), (8d, 7d, 9d), (11d, 0d, 10d) };
+
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var scanned = Scan(Encoding.UTF8.GetBytes(lines[i]), fields);
+            Assert.True(scanned.Ok);
+            Assert.Equal(expected[i], (scanned.Values[a].Number, scanned.Values[arr].Number, scanned.Values[n].Number));
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"\u0061":5}""")]
+    [InlineData("""{"a\"":7,"a":5}""")]
+    public void TryParse_RegisteredNameWrittenWithAnEscapeOrAsAPrefix_FillsTheSlotTheReaderWould(string text)
+    {
+        var fields = Fields();
+        Assert.True(JsonEventParser.TryParse(text, "s", 1, fields, out var evt, out var error), error);
+        Assert.Equal(Read(Encoding.UTF8.GetBytes(text), fields).Values[fields.Find("a")], evt.Get(fields.Find("a")));
+        Assert.Equal(5d, evt.Get(fields.Find("a")).Number);
+    }
+
     private static string RandomObject(Random random, int depth)
     {
         var builder = new StringBuilder("{");
