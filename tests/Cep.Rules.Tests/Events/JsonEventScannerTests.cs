@@ -115,6 +115,36 @@ public sealed class JsonEventScannerTests
     }
 
     [Fact]
+    public void TryScan_NumbersOfEveryLength_SameDoubleAsTheReader()
+    {
+        // Digits are read eight and four at a time: every length and every position of a non-digit after them.
+        var fields = Fields();
+        var slot = fields.Find("n");
+        var random = new Random(7);
+        foreach (var tail in new[] { "", ".25", "e3", "E-2", "0", "9" })
+        {
+            for (var length = 1; length <= 21; length++)
+            {
+                for (var trial = 0; trial < 20; trial++)
+                {
+                    var digits = new StringBuilder().Append((char)('1' + random.Next(9)));
+                    for (var i = 1; i < length; i++)
+                    {
+                        digits.Append((char)('0' + random.Next(10)));
+                    }
+                    var number = (trial % 2 == 0 ? "" : "-") + digits + tail;
+                    var line = Encoding.UTF8.GetBytes("{\"n\":" + number + (trial % 3 == 0 ? ",\"a\":1}" : "}"));
+                    var scanned = Scan(line, fields);
+                    var read = Read(line, fields);
+
+                    Assert.True(scanned.Ok, number);
+                    Assert.Equal(BitConverter.DoubleToInt64Bits(read.Values[slot].Number), BitConverter.DoubleToInt64Bits(scanned.Values[slot].Number));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void TryScan_MembersInAnotherOrderThanTheLastLine_FindsEverySlot()
     {
         // The scanner looks for the member after the one it matched last first; a line in any other order
