@@ -156,7 +156,8 @@ internal sealed class RunEngine
     {
         Lines++;
         var span = bytes.Span;
-        if (span.Trim(" \t\r\n"u8).IsEmpty)
+        // A line that starts with a visible byte is not blank: the common case skips the trim's per-byte set lookup.
+        if ((span.IsEmpty || span[0] <= (byte)' ') && span.Trim(" \t\r\n"u8).IsEmpty)
         {
             return;
         }

@@ -112,6 +112,26 @@ public sealed class RunCommandTests
     }
 
     [Fact]
+    public void Run_BlankAndIndentedLines_BlankOnesAreSkippedIndentedOnesRead()
+    {
+        using var dir = new TempDir();
+        var rule = dir.File("order.yaml", OrderRule);
+        var input = dir.File("orders.jsonl",
+            "{\"id\":1,\"orderId\":\"o1\",\"type\":\"create\",\"ts\":0}\n" +
+            " \t \r\n" +
+            "\r\n" +
+            " \t{\"id\":4,\"orderId\":\"o1\",\"type\":\"pay\",\"ts\":1000} \r\n");
+        var deadLetter = dir.Combine("dead.jsonl");
+
+        var result = CepCli.Run("run", rule, "--input", input, "--dead-letter", deadLetter);
+
+        Assert.Equal(0, result.Exit);
+        var match = Assert.Single(Records(result.Stdout));
+        Assert.Equal(4, match.GetProperty("events").GetProperty("pay")[0].GetProperty("id").GetInt32());
+        Assert.False(File.Exists(deadLetter) && File.ReadAllText(deadLetter).Length > 0, "a blank line became a dead letter");
+    }
+
+    [Fact]
     public void Run_OversizeLine_IsADeadLetterNotACrash()
     {
         using var dir = new TempDir();
