@@ -68,6 +68,7 @@ internal sealed class KeyTable<TKey, TValue>
     /// <paramref name="hash"/> then adds it with <see cref="AddNew"/> without hashing and searching again (a caller
     /// that may not keep the key at all looks first).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref TValue Find(TKey key, out int handle, out uint hash)
     {
         hash = Hash(key);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Cep.Nfa;
 
 namespace Cep.Runtime;
@@ -5,6 +6,10 @@ namespace Cep.Runtime;
 /// <summary>The NFA step for one key: Flink CEP's computation-state semantics over the shared buffer.</summary>
 public sealed partial class KeyedPatternOperator<T, TKey>
 {
+    // Dispatch, the key lookup, AddBranch, Deadline and the timer peek are inlined on purpose: tiered PGO finds
+    // these inlinings by itself, code compiled without it (ReadyToRun, TieredPGO off, full opts at once) did not.
+    // W1 engine-only with DOTNET_TieredCompilation=0: 2.9 -> 3.55 M events per CPU-s; with PGO unchanged.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Dispatch(TKey key, T @event, long timestamp, long sequence)
     {
         ref var state = ref _keys.Find(key, out var handle, out var hash);
@@ -97,6 +102,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     /// <summary>A successor run of the event. Without stop states it is sorted at once (completed matches become
     /// potential matches); otherwise it waits in <see cref="_branch"/> for <see cref="Classify"/>, because a branch
     /// that reached a stop state kills its siblings.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void AddBranch(in Run<T> run, long timestamp)
     {
         if (_pattern.HasStopStates)
@@ -345,6 +351,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
 
     /// <summary>When the run's window closes: the earlier of first event + within and previous event + the
     /// step's within; long.MaxValue without windows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long Deadline(in Run<T> run)
     {
         var deadline = long.MaxValue;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Cep.Runtime;
 
 /// <summary>
@@ -95,6 +97,7 @@ internal sealed class TimerQueue<TKey>
     }
 
     /// <summary>The earliest live entry, dropping cancelled ones on the way.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryPeek(out TKey key, out long deadline)
     {
         while (_count > 0)
