@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Globalization;
 using System.Text.Json;
 using Cep.Benchmarks.Workloads;
 

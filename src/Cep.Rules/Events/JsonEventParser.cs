@@ -355,8 +355,9 @@ public static class JsonEventParser
     /// so the common case needs no scan for escapes. Null when no registered name is there.
     /// </summary>
     /// <remarks>
-    /// Lines of a stream write their members in the same order, so the search starts at <paramref name="expected"/>,
-    /// the registered member after the one matched last, and a line in that order compares each name once.
+    /// The search starts at <paramref name="expected"/>, the registered member after the one matched last: a line
+    /// whose registered members come in the order they were registered compares each name once, and any other
+    /// order still finds every name (at most one comparison per registered member).
     /// </remarks>
     private static PathNode? MatchName(ReadOnlySpan<byte> bytes, int pos, PathNode[] children, ref int expected, out int afterName)
     {
