@@ -19,28 +19,20 @@ namespace Cep.Rules.Events;
 /// A plain-ASCII string in a field that only keys read stays undecoded (see <see cref="FieldTable"/>): the key
 /// is cut from the raw bytes, so such an event holds one string less. <see cref="Get"/> decodes it on demand.
 /// </remarks>
-public class JsonEvent
+public abstract class JsonEvent
 {
     internal const int InlineSlots = 3;
 
     /// <summary>The longest line held inside the event object.</summary>
     internal const int MaxInlineBytes = 256;
 
-    // Null when the bytes are held inline (InlineJsonEvent).
-    private readonly byte[]? _raw;
     private readonly JsonValue _v0;
     private readonly JsonValue _v1;
     private readonly JsonValue _v2;
     private readonly JsonValue[]? _more;
 
-    /// <param name="values">The slot values; copied, so the caller may reuse the storage.</param>
-    internal JsonEvent(string stream, long line, byte[] raw, ReadOnlySpan<JsonValue> values)
-        : this(stream, line, values)
-    {
-        _raw = raw;
-    }
-
-    /// <summary>For <see cref="InlineJsonEvent{TBuffer}"/>, which holds the bytes itself.</summary>
+    /// <summary>The bytes are the subclass's: inline (<see cref="InlineJsonEvent{TBuffer}"/>) or in an array
+    /// (<see cref="ArrayJsonEvent"/>), so the common, inline event carries no array field.</summary>
     private protected JsonEvent(string stream, long line, ReadOnlySpan<JsonValue> values)
     {
         Stream = stream;
@@ -92,14 +84,13 @@ public class JsonEvent
         <= 192 => new InlineJsonEvent<InlineBytes192>(stream, line, raw, values),
         <= 224 => new InlineJsonEvent<InlineBytes224>(stream, line, raw, values),
         <= MaxInlineBytes => new InlineJsonEvent<InlineBytes256>(stream, line, raw, values),
-        _ => new JsonEvent(stream, line, raw.ToArray(), values),
+        _ => new ArrayJsonEvent(stream, line, raw.ToArray(), values),
     };
 
     /// <summary>The raw bytes, wherever they are held.</summary>
-    internal ReadOnlySpan<byte> RawSpan => _raw ?? InlineRaw();
+    internal ReadOnlySpan<byte> RawSpan => RawBytes();
 
-    /// <summary>The bytes of an event that holds them inline.</summary>
-    private protected virtual ReadOnlySpan<byte> InlineRaw() => default;
+    private protected abstract ReadOnlySpan<byte> RawBytes();
 
     /// <summary>The value at a registered path; missing when the path is absent or goes through a non-object.</summary>
     public JsonValue Get(int slot)
@@ -185,8 +176,17 @@ internal sealed class InlineJsonEvent<TBuffer> : JsonEvent
         raw.CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.As<TBuffer, byte>(ref _bytes), Unsafe.SizeOf<TBuffer>()));
     }
 
-    private protected override ReadOnlySpan<byte> InlineRaw() =>
+    private protected override ReadOnlySpan<byte> RawBytes() =>
         MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<TBuffer, byte>(ref Unsafe.AsRef(in _bytes)), _length);
+}
+
+/// <summary>An event whose line is too long to hold inline: its bytes are in an array of their own.</summary>
+internal sealed class ArrayJsonEvent(string stream, long line, byte[] raw, ReadOnlySpan<JsonValue> values)
+    : JsonEvent(stream, line, values)
+{
+    private readonly byte[] _raw = raw;
+
+    private protected override ReadOnlySpan<byte> RawBytes() => _raw;
 }
 
 [InlineArray(24)]

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -20,50 +21,52 @@ public readonly struct JsonValue : IEquatable<JsonValue>
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    private JsonValue(JsonKind kind, double number, string? text)
-    {
-        Kind = kind;
-        Number = number;
-        Text = text;
-    }
+    // 16 bytes: what the value is lives in _ref, so the struct needs no kind field beside it (with one it was 24,
+    // and an event holds three inline: W1's events went from 184 to 152 bytes).
+    //   null         Missing (so default is Missing)
+    //   a string     a decoded string, the string itself
+    //   a Tag        Null, False, True, Number (its bits in _bits), an undecoded string (offset and length in
+    //                _bits), or an array or object (its JSON text in the tag, one allocated per value)
+    private readonly object? _ref;
+    private readonly long _bits;
 
-    private JsonValue(int offset, int length)
+    private JsonValue(object? reference, long bits)
     {
-        Kind = JsonKind.String;
-        Number = length;
-        _offset = offset;
+        _ref = reference;
+        _bits = bits;
     }
-
-    // Offset of an undecoded string's bytes in its event's Raw; the int fits in the padding after Kind, so the
-    // struct stays 24 bytes.
-    private readonly int _offset;
 
     public static JsonValue Missing => default;
 
-    public static JsonValue Null { get; } = new(JsonKind.Null, 0, null);
+    public static JsonValue Null { get; } = new(Tag.Null, 0);
 
-    public static JsonValue True { get; } = new(JsonKind.True, 0, null);
+    public static JsonValue True { get; } = new(Tag.True, 0);
 
-    public static JsonValue False { get; } = new(JsonKind.False, 0, null);
+    public static JsonValue False { get; } = new(Tag.False, 0);
 
-    public JsonKind Kind { get; }
+    // Only strings and tags are ever stored in _ref: the unchecked casts below rely on it.
+    public JsonKind Kind => _ref is null
+        ? JsonKind.Missing
+        : _ref.GetType() == typeof(string) ? JsonKind.String : Unsafe.As<Tag>(_ref).Kind;
 
     /// <summary>The value when <see cref="Kind"/> is <see cref="JsonKind.Number"/>, else 0.</summary>
-    public double Number { get; }
+    public double Number => ReferenceEquals(_ref, Tag.Number) ? BitConverter.Int64BitsToDouble(_bits) : 0;
 
     /// <summary>The string value, or the raw JSON text of an array or object; null for other kinds.</summary>
-    public string? Text { get; }
+    public string? Text => _ref is null
+        ? null
+        : _ref.GetType() == typeof(string) ? Unsafe.As<string>(_ref) : Unsafe.As<Tag>(_ref).Text;
 
     /// <summary>True for <see cref="JsonKind.Null"/> and <see cref="JsonKind.Missing"/>.</summary>
-    public bool IsNullish => Kind <= JsonKind.Null;
+    public bool IsNullish => _ref is null || ReferenceEquals(_ref, Tag.Null);
 
     public bool IsBoolean => Kind is JsonKind.True or JsonKind.False;
 
     public static JsonValue From(bool value) => value ? True : False;
 
-    public static JsonValue From(double value) => new(JsonKind.Number, value, null);
+    public static JsonValue From(double value) => new(Tag.Number, BitConverter.DoubleToInt64Bits(value));
 
-    public static JsonValue From(string? value) => value is null ? Null : new(JsonKind.String, 0, value);
+    public static JsonValue From(string? value) => value is null ? Null : new(value, 0);
 
     /// <summary>An array or object given as JSON text; other JSON text is parsed into its scalar value.</summary>
     public static JsonValue FromRawJson(string json)
@@ -72,11 +75,11 @@ public readonly struct JsonValue : IEquatable<JsonValue>
         var trimmed = json.AsSpan().Trim();
         if (trimmed.Length > 0 && trimmed[0] == '[')
         {
-            return new(JsonKind.Array, 0, trimmed.ToString());
+            return FromRaw(JsonKind.Array, trimmed.ToString());
         }
         if (trimmed.Length > 0 && trimmed[0] == '{')
         {
-            return new(JsonKind.Object, 0, trimmed.ToString());
+            return FromRaw(JsonKind.Object, trimmed.ToString());
         }
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
@@ -90,19 +93,29 @@ public readonly struct JsonValue : IEquatable<JsonValue>
         };
     }
 
-    internal static JsonValue FromRaw(JsonKind kind, string text) => new(kind, 0, text);
+    /// <summary>An array or object (<paramref name="kind"/>) as its JSON text.</summary>
+    internal static JsonValue FromRaw(JsonKind kind, string text) => new(new Tag(kind, text), 0);
 
     /// <summary>
     /// A plain-ASCII string not decoded yet: its text is Raw[offset..offset+length] of the event that holds it.
     /// Only <see cref="JsonEvent"/> stores these, and it decodes them before handing a value out.
     /// </summary>
-    internal static JsonValue Undecoded(int offset, int length) => new(offset, length);
+    internal static JsonValue Undecoded(int offset, int length) => new(Tag.Undecoded, ((long)offset << 32) | (uint)length);
 
-    internal bool IsUndecoded => Kind == JsonKind.String && Text is null;
+    /// <summary>Kind is Number (one comparison, for the compiled conditions' fast paths).</summary>
+    internal bool IsNumber => ReferenceEquals(_ref, Tag.Number);
 
-    internal int UndecodedOffset => _offset;
+    /// <summary><see cref="Number"/> when <see cref="IsNumber"/> holds (unchecked).</summary>
+    internal double NumberUnchecked => BitConverter.Int64BitsToDouble(_bits);
 
-    internal int UndecodedLength => (int)Number;
+    /// <summary>The string of a decoded String value, else null (one type check).</summary>
+    internal string? DecodedString => _ref as string;
+
+    internal bool IsUndecoded => ReferenceEquals(_ref, Tag.Undecoded);
+
+    internal int UndecodedOffset => (int)(_bits >> 32);
+
+    internal int UndecodedLength => (int)_bits;
 
     public void WriteTo(Utf8JsonWriter writer)
     {
@@ -180,4 +193,20 @@ public readonly struct JsonValue : IEquatable<JsonValue>
     public static bool operator !=(JsonValue left, JsonValue right) => !left.Equals(right);
 
     public override string ToString() => Kind == JsonKind.Missing ? "missing" : ToJson();
+
+    /// <summary>What a value that is not Missing or a decoded string is; the text of an array or object.</summary>
+    private sealed class Tag(JsonKind kind, string? text)
+    {
+        public static readonly Tag Null = new(JsonKind.Null, null);
+        public static readonly Tag False = new(JsonKind.False, null);
+        public static readonly Tag True = new(JsonKind.True, null);
+        public static readonly Tag Number = new(JsonKind.Number, null);
+
+        // A plain-ASCII string whose bytes are still in the event's Raw: Kind String, Text null until decoded.
+        public static readonly Tag Undecoded = new(JsonKind.String, null);
+
+        public JsonKind Kind { get; } = kind;
+
+        public string? Text { get; } = text;
+    }
 }

@@ -98,22 +98,24 @@ internal static class Ops
         return null;
     }
 
-    public static bool EqString(JsonValue a, string s) => a.Kind == JsonKind.String && string.Equals(a.Text, s, StringComparison.Ordinal);
+    // The fast paths below read a value's representation directly (no Kind switch): conditions on fields call them
+    // for every event. Values reaching them come from JsonEvent.Get, which never hands out an undecoded string.
+    public static bool EqString(JsonValue a, string s) => string.Equals(a.DecodedString, s, StringComparison.Ordinal);
 
     public static bool NeString(JsonValue a, string s) =>
         a.Kind == JsonKind.String ? !string.Equals(a.Text, s, StringComparison.Ordinal) : a.IsNullish;
 
-    public static bool EqNumber(JsonValue a, double d) => a.Kind == JsonKind.Number && a.Number == d;
+    public static bool EqNumber(JsonValue a, double d) => a.IsNumber && a.NumberUnchecked == d;
 
     public static bool NeNumber(JsonValue a, double d) => a.Kind == JsonKind.Number ? a.Number != d : a.IsNullish;
 
-    public static bool LtNumber(JsonValue a, double d) => a.Kind == JsonKind.Number && a.Number < d;
+    public static bool LtNumber(JsonValue a, double d) => a.IsNumber && a.NumberUnchecked < d;
 
-    public static bool LeNumber(JsonValue a, double d) => a.Kind == JsonKind.Number && a.Number <= d;
+    public static bool LeNumber(JsonValue a, double d) => a.IsNumber && a.NumberUnchecked <= d;
 
-    public static bool GtNumber(JsonValue a, double d) => a.Kind == JsonKind.Number && a.Number > d;
+    public static bool GtNumber(JsonValue a, double d) => a.IsNumber && a.NumberUnchecked > d;
 
-    public static bool GeNumber(JsonValue a, double d) => a.Kind == JsonKind.Number && a.Number >= d;
+    public static bool GeNumber(JsonValue a, double d) => a.IsNumber && a.NumberUnchecked >= d;
 
     public static bool In(JsonValue a, JsonValue[] items)
     {

@@ -102,7 +102,7 @@ internal sealed class RuleRuntime
         return rule.KeyOf(Probe(stream, values)) == "null" ? slot : -1;
     }
 
-    private static JsonEvent Probe(string stream, JsonValue[] values) => new(stream, 0, "{}"u8.ToArray(), values);
+    private static JsonEvent Probe(string stream, JsonValue[] values) => JsonEvent.Create(stream, 0, "{}"u8, values);
 
     /// <summary>Builds the runtimes of <paramref name="rules"/> over the run's inputs; rules that read none of them are returned in <paramref name="idle"/>.</summary>
     public static List<RuleRuntime> Build(IReadOnlyList<CompiledRule> rules, IReadOnlyList<string> inputStreams, Outputs.OutputSet outputs, FieldTable fields, TextWriter error, out List<CompiledRule> idle, bool trackChanges = false)

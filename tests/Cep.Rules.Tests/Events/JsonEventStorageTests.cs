@@ -37,6 +37,23 @@ public sealed class JsonEventStorageTests
     }
 
     [Fact]
+    public void Create_W1SizedLine_IsOneObjectOf152BytesAtMost()
+    {
+        // The bench's W1 create line (53 bytes, three fields): the engine keeps ~100 000 of these at once and the
+        // collector copies every one it finds alive, so the event's size is a memory figure (docs/performance.md).
+        var raw = """{"orderId":123456,"type":"create","ts":1767225600000}"""u8.ToArray();
+        JsonValue[] values = [JsonValue.From("create"), JsonValue.Undecoded(11, 6), JsonValue.From(1767225600000d)];
+        JsonEvent.Create("orders", 1, raw, values);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var evt = JsonEvent.Create("orders", 1, raw, values);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.InRange(allocated, 1, 152);
+        Assert.Equal(raw, evt.Raw.ToArray());
+    }
+
+    [Fact]
     public void TryParse_ManySlots_KeepsTheValuesBeyondTheInlineSlots()
     {
         var fields = new FieldTable();

@@ -53,4 +53,49 @@ public sealed class JsonValueTests
         Assert.False(JsonValue.False.IsNullish);
         Assert.Equal(JsonValue.Null, JsonValue.From((string?)null));
     }
+
+    [Fact]
+    public void Representation_IsSixteenBytes() =>
+        // Events hold three values inline: every byte here is three in every event the engine keeps.
+        Assert.Equal(16, System.Runtime.CompilerServices.Unsafe.SizeOf<JsonValue>());
+
+    [Fact]
+    public void Accessors_GiveKindNumberAndTextOfEveryKind()
+    {
+        var cases = new (JsonValue Value, JsonKind Kind, double Number, string? Text)[]
+        {
+            (JsonValue.Missing, JsonKind.Missing, 0, null),
+            (JsonValue.Null, JsonKind.Null, 0, null),
+            (JsonValue.False, JsonKind.False, 0, null),
+            (JsonValue.True, JsonKind.True, 0, null),
+            (JsonValue.From(-2.5), JsonKind.Number, -2.5, null),
+            (JsonValue.From(0d), JsonKind.Number, 0, null),
+            (JsonValue.From("s"), JsonKind.String, 0, "s"),
+            (JsonValue.From(""), JsonKind.String, 0, ""),
+            (JsonValue.FromRawJson("[1]"), JsonKind.Array, 0, "[1]"),
+            (JsonValue.FromRawJson("{}"), JsonKind.Object, 0, "{}"),
+        };
+        foreach (var (value, kind, number, text) in cases)
+        {
+            Assert.Equal(kind, value.Kind);
+            Assert.Equal(number, value.Number);
+            Assert.Equal(text, value.Text);
+            Assert.Equal(kind <= JsonKind.Null, value.IsNullish);
+            Assert.Equal(kind == JsonKind.Number, value.IsNumber);
+            Assert.Equal(kind == JsonKind.String ? text : null, value.DecodedString);
+        }
+    }
+
+    [Fact]
+    public void Undecoded_KeepsOffsetAndLengthAndReadsAsAString()
+    {
+        var value = JsonValue.Undecoded(int.MaxValue, 1 << 20);
+        Assert.True(value.IsUndecoded);
+        Assert.Equal(JsonKind.String, value.Kind);
+        Assert.Equal(int.MaxValue, value.UndecodedOffset);
+        Assert.Equal(1 << 20, value.UndecodedLength);
+        Assert.Equal(0, value.Number);
+        Assert.Null(value.Text);
+        Assert.False(JsonValue.From("x").IsUndecoded);
+    }
 }
