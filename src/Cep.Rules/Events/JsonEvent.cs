@@ -24,7 +24,7 @@ public abstract class JsonEvent
     internal const int InlineSlots = 3;
 
     /// <summary>The longest line held inside the event object.</summary>
-    internal const int MaxInlineBytes = 256;
+    internal const int MaxInlineBytes = 252;
 
     private readonly JsonValue _v0;
     private readonly JsonValue _v1;
@@ -67,23 +67,25 @@ public abstract class JsonEvent
 
     /// <summary>An event holding a copy of <paramref name="raw"/>, inside the event object when it is short enough.</summary>
     /// <param name="values">The slot values; copied, so the caller may reuse the storage.</param>
+    /// <remarks>The buffer sizes are 4 more than a multiple of 8: after the base fields (a multiple of 8) and the
+    /// 4-byte length, the object then ends where the allocator's 8-byte rounding would end it anyway.</remarks>
     internal static JsonEvent Create(string stream, long line, ReadOnlySpan<byte> raw, ReadOnlySpan<JsonValue> values) => raw.Length switch
     {
-        <= 24 => new InlineJsonEvent<InlineBytes24>(stream, line, raw, values),
-        <= 32 => new InlineJsonEvent<InlineBytes32>(stream, line, raw, values),
-        <= 40 => new InlineJsonEvent<InlineBytes40>(stream, line, raw, values),
-        <= 48 => new InlineJsonEvent<InlineBytes48>(stream, line, raw, values),
-        <= 56 => new InlineJsonEvent<InlineBytes56>(stream, line, raw, values),
-        <= 64 => new InlineJsonEvent<InlineBytes64>(stream, line, raw, values),
-        <= 72 => new InlineJsonEvent<InlineBytes72>(stream, line, raw, values),
-        <= 80 => new InlineJsonEvent<InlineBytes80>(stream, line, raw, values),
-        <= 96 => new InlineJsonEvent<InlineBytes96>(stream, line, raw, values),
-        <= 112 => new InlineJsonEvent<InlineBytes112>(stream, line, raw, values),
-        <= 128 => new InlineJsonEvent<InlineBytes128>(stream, line, raw, values),
-        <= 160 => new InlineJsonEvent<InlineBytes160>(stream, line, raw, values),
-        <= 192 => new InlineJsonEvent<InlineBytes192>(stream, line, raw, values),
-        <= 224 => new InlineJsonEvent<InlineBytes224>(stream, line, raw, values),
-        <= MaxInlineBytes => new InlineJsonEvent<InlineBytes256>(stream, line, raw, values),
+        <= 20 => new InlineJsonEvent<InlineBytes20>(stream, line, raw, values),
+        <= 28 => new InlineJsonEvent<InlineBytes28>(stream, line, raw, values),
+        <= 36 => new InlineJsonEvent<InlineBytes36>(stream, line, raw, values),
+        <= 44 => new InlineJsonEvent<InlineBytes44>(stream, line, raw, values),
+        <= 52 => new InlineJsonEvent<InlineBytes52>(stream, line, raw, values),
+        <= 60 => new InlineJsonEvent<InlineBytes60>(stream, line, raw, values),
+        <= 68 => new InlineJsonEvent<InlineBytes68>(stream, line, raw, values),
+        <= 76 => new InlineJsonEvent<InlineBytes76>(stream, line, raw, values),
+        <= 92 => new InlineJsonEvent<InlineBytes92>(stream, line, raw, values),
+        <= 108 => new InlineJsonEvent<InlineBytes108>(stream, line, raw, values),
+        <= 124 => new InlineJsonEvent<InlineBytes124>(stream, line, raw, values),
+        <= 156 => new InlineJsonEvent<InlineBytes156>(stream, line, raw, values),
+        <= 188 => new InlineJsonEvent<InlineBytes188>(stream, line, raw, values),
+        <= 220 => new InlineJsonEvent<InlineBytes220>(stream, line, raw, values),
+        <= MaxInlineBytes => new InlineJsonEvent<InlineBytes252>(stream, line, raw, values),
         _ => new ArrayJsonEvent(stream, line, raw.ToArray(), values),
     };
 
@@ -189,92 +191,92 @@ internal sealed class ArrayJsonEvent(string stream, long line, byte[] raw, ReadO
     private protected override ReadOnlySpan<byte> RawBytes() => _raw;
 }
 
-[InlineArray(24)]
-internal struct InlineBytes24
+[InlineArray(20)]
+internal struct InlineBytes20
 {
     private byte _first;
 }
 
-[InlineArray(32)]
-internal struct InlineBytes32
+[InlineArray(28)]
+internal struct InlineBytes28
 {
     private byte _first;
 }
 
-[InlineArray(40)]
-internal struct InlineBytes40
+[InlineArray(36)]
+internal struct InlineBytes36
 {
     private byte _first;
 }
 
-[InlineArray(48)]
-internal struct InlineBytes48
+[InlineArray(44)]
+internal struct InlineBytes44
 {
     private byte _first;
 }
 
-[InlineArray(56)]
-internal struct InlineBytes56
+[InlineArray(52)]
+internal struct InlineBytes52
 {
     private byte _first;
 }
 
-[InlineArray(64)]
-internal struct InlineBytes64
+[InlineArray(60)]
+internal struct InlineBytes60
 {
     private byte _first;
 }
 
-[InlineArray(72)]
-internal struct InlineBytes72
+[InlineArray(68)]
+internal struct InlineBytes68
 {
     private byte _first;
 }
 
-[InlineArray(80)]
-internal struct InlineBytes80
+[InlineArray(76)]
+internal struct InlineBytes76
 {
     private byte _first;
 }
 
-[InlineArray(96)]
-internal struct InlineBytes96
+[InlineArray(92)]
+internal struct InlineBytes92
 {
     private byte _first;
 }
 
-[InlineArray(112)]
-internal struct InlineBytes112
+[InlineArray(108)]
+internal struct InlineBytes108
 {
     private byte _first;
 }
 
-[InlineArray(128)]
-internal struct InlineBytes128
+[InlineArray(124)]
+internal struct InlineBytes124
 {
     private byte _first;
 }
 
-[InlineArray(160)]
-internal struct InlineBytes160
+[InlineArray(156)]
+internal struct InlineBytes156
 {
     private byte _first;
 }
 
-[InlineArray(192)]
-internal struct InlineBytes192
+[InlineArray(188)]
+internal struct InlineBytes188
 {
     private byte _first;
 }
 
-[InlineArray(224)]
-internal struct InlineBytes224
+[InlineArray(220)]
+internal struct InlineBytes220
 {
     private byte _first;
 }
 
-[InlineArray(256)]
-internal struct InlineBytes256
+[InlineArray(252)]
+internal struct InlineBytes252
 {
     private byte _first;
 }
