@@ -37,6 +37,9 @@ public sealed record NfaTransitionInfo(NfaAction Action, int Target, string Cond
 /// </summary>
 public sealed class CompiledPattern<T>
 {
+    private readonly string _fingerprintText;
+    private string? _fingerprint;
+
     internal CompiledPattern(
         PatternSpec<T> spec,
         NfaStateKind[] kinds,
@@ -52,7 +55,7 @@ public sealed class CompiledPattern<T>
         int[] baseSteps,
         int startState,
         IReadOnlyList<NfaStateInfo> states,
-        string fingerprint)
+        string fingerprintText)
     {
         Spec = spec;
         Kinds = kinds;
@@ -68,7 +71,7 @@ public sealed class CompiledPattern<T>
         BaseSteps = baseSteps;
         StartState = startState;
         States = states;
-        Fingerprint = fingerprint;
+        _fingerprintText = fingerprintText;
         StepNamesArray = spec.Steps.Select(s => s.Name).ToArray();
         WindowMs = spec.WithinMs is > 0 ? spec.WithinMs.Value : 0;
         StepWindowMs = new long[stateStep.Length];
@@ -147,7 +150,9 @@ public sealed class CompiledPattern<T>
 
     /// <summary>A hash of the structure (steps, contiguity, quantifiers, windows, skip) — not of the conditions.
     /// Saved state can be restored into a pattern with the same fingerprint.</summary>
-    public string Fingerprint { get; }
+    /// <remarks>Hashed on first use: only runs that keep state read it, and the hash function's first call loads
+    /// the platform's cryptography library (OpenSSL on Linux), ~10 % of a short run's start-up.</remarks>
+    public string Fingerprint => _fingerprint ??= PatternCompiler.Fingerprint(_fingerprintText);
 
     public int StepIndex(string name) => Array.IndexOf(StepNamesArray, name);
 

@@ -620,12 +620,13 @@ public static class PatternCompiler
                 _baseSteps.ToArray(),
                 0,
                 infos,
-                Fingerprint(_spec));
+                FingerprintText(_spec));
         }
     }
 
-    /// <summary>A hash of what state depends on: step names and shapes, windows, the skip strategy.</summary>
-    internal static string Fingerprint<T>(PatternSpec<T> spec)
+    /// <summary>What state depends on — step names and shapes, windows, the skip strategy — as text; the
+    /// fingerprint is its hash (<see cref="Fingerprint"/>).</summary>
+    internal static string FingerprintText<T>(PatternSpec<T> spec)
     {
         var text = new StringBuilder();
         text.Append("v1;any=").Append(spec.AnyOrder).Append(";within=").Append(spec.WithinMs).Append(";skip=").Append(spec.AfterMatch);
@@ -635,7 +636,12 @@ public static class PatternCompiler
                 .Append(",opt=").Append(s.Optional).Append(",greedy=").Append(s.Greedy).Append(",inner=").Append(s.InnerContiguity)
                 .Append(",until=").Append(s.Until is not null).Append(",within=").Append(s.WithinMs);
         }
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()));
+        return text.ToString();
+    }
+
+    internal static string Fingerprint(string fingerprintText)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(fingerprintText));
         return Convert.ToHexStringLower(hash.AsSpan(0, 12));
     }
 }

@@ -103,6 +103,15 @@ public sealed class RuleCompilerTests
     }
 
     [Fact]
+    public void Compile_SameStructure_GivesTheFingerprintEarlierBuildsSaved()
+    {
+        // State files carry this value: a change to how it is computed would make every saved rule look changed.
+        var rule = Compile("rule: r\npattern:\n  - begin: create\n    where: type == 'create'\n  - followedBy: pay\nwithin: 15m\n");
+
+        Assert.Equal("ca28bcc941cd539f43f296e0", rule.Compiled.Fingerprint);
+    }
+
+    [Fact]
     public void Compile_DifferentStructure_ChangesTheFingerprint()
     {
         var sequence = Compile("rule: r\npattern:\n  - begin: a\n  - next: b\n");
