@@ -132,24 +132,32 @@ internal static partial class WholeRunCommand
             }
         }
         Thread.Sleep(TimeSpan.FromSeconds(1));
-        var rows = new List<(string Name, Measurement Cost, string Agreement, long PeakRss)>();
-        foreach (var implementation in implementations)
+        // The implementations take turns, one run each per round, so that a host whose speed drifts (this one is
+        // shared) slows all of them alike instead of whichever ran during the slow minute; each row is its median.
+        var runs = implementations.Select(_ => new List<Measurement>()).ToArray();
+        var disagreements = new string?[implementations.Length];
+        var outcomes = new (long Matches, long Timeouts)[implementations.Length];
+        for (var rep = 0; rep < options.Reps; rep++)
         {
-            var runs = new List<Measurement>();
-            string? disagreement = null;
-            for (var rep = 0; rep < options.Reps; rep++)
+            for (var i = 0; i < implementations.Length; i++)
             {
                 collector.Clear();
-                var runner = implementation.Create(collector);
-                runs.Add(Measurement.Of(() => Feed(runner, events)));
+                var runner = implementations[i].Create(collector);
+                runs[i].Add(Measurement.Of(() => Feed(runner, events)));
                 (runner as IDisposable)?.Dispose();
-                disagreement ??= OutcomeCollector.Difference(workload.Expected, collector.Sorted());
+                disagreements[i] ??= OutcomeCollector.Difference(workload.Expected, collector.Sorted());
+                outcomes[i] = (collector.Matches, collector.Timeouts);
             }
-            if (disagreement is not null)
+        }
+        var rows = new List<(string Name, Measurement Cost, string Agreement, long PeakRss)>();
+        for (var i = 0; i < implementations.Length; i++)
+        {
+            if (disagreements[i] is { } disagreement)
             {
-                failures.Add($"W1 (disorder {disorder} ms) {implementation.Name}: {disagreement}");
+                failures.Add($"W1 (disorder {disorder} ms) {implementations[i].Name}: {disagreement}");
             }
-            rows.Add((implementation.Name, Measurement.Median(runs), disagreement is null ? $"yes ({N(collector.Matches)} matches, {N(collector.Timeouts)} timeouts)" : "NO: " + disagreement, -1));
+            var agreement = disagreements[i] is null ? $"yes ({N(outcomes[i].Matches)} matches, {N(outcomes[i].Timeouts)} timeouts)" : "NO: " + disagreements[i];
+            rows.Add((implementations[i].Name, Measurement.Median(runs[i]), agreement, -1));
         }
         if (cep is not null)
         {
