@@ -13,8 +13,7 @@ public sealed class CheckpointBatch
     private readonly CheckpointStore _store;
     private readonly List<RuleEntry> _rules = [];
     private readonly HashSet<string> _droppedRules = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<ChunkBuilder>> _chunks = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ChunkBuilder> _own = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChunkBuilder> _chunks = new(StringComparer.Ordinal);
     private readonly List<(string Rule, KeyChunkStream Stream)> _streams = [];
     private readonly Dictionary<string, Dictionary<byte[], byte[]?>> _putKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _keyCounts = new(StringComparer.Ordinal);
@@ -104,28 +103,6 @@ public sealed class CheckpointBatch
         CheckOpen();
         ChunksOf(rule).Add(key, default, tombstone: true);
         DeletedKeys++;
-    }
-
-    /// <summary>
-    /// Adds key records built apart from the batch (on another thread, say: a large checkpoint is serialized in
-    /// parallel parts). The batch takes the writer over; the same rules as <see cref="AppendKey"/> apply across all
-    /// parts of a rule: each key at most once.
-    /// </summary>
-    public void AddKeys(string rule, KeyChunkWriter keys)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(rule);
-        ArgumentNullException.ThrowIfNull(keys);
-        CheckOpen();
-        if (keys.Added)
-        {
-            throw new InvalidOperationException("these key records were already added to a batch");
-        }
-
-        keys.Added = true;
-        BuildersOf(rule).Add(keys.Builder);
-        PutKeys += keys.PutKeys;
-        DeletedKeys += keys.DeletedKeys;
-        Bytes += keys.Bytes;
     }
 
     /// <summary>
@@ -231,7 +208,7 @@ public sealed class CheckpointBatch
 
             if (_committed)
             {
-                foreach (var builder in _chunks.Values.SelectMany(builders => builders))
+                foreach (var builder in _chunks.Values)
                 {
                     builder.Dispose();
                 }
@@ -258,11 +235,14 @@ public sealed class CheckpointBatch
 
     /// <summary>A rule's chunks: those built before the commit, then those of its streams as they fill (a stream
     /// starts its writer only when the commit asks for its first chunk).</summary>
-    private IEnumerable<(byte[] Buffer, int Length, int Records)> ChunksToStore(string rule, List<ChunkBuilder>? builders)
+    private IEnumerable<(byte[] Buffer, int Length, int Records)> ChunksToStore(string rule, ChunkBuilder? builder)
     {
-        foreach (var chunk in builders?.SelectMany(builder => builder.Chunks) ?? [])
+        if (builder is not null)
         {
-            yield return chunk;
+            foreach (var chunk in builder.Chunks)
+            {
+                yield return chunk;
+            }
         }
 
         foreach (var (streamRule, stream) in _streams)
@@ -277,29 +257,17 @@ public sealed class CheckpointBatch
         }
     }
 
-    /// <summary>The batch's own builder for a rule, for records appended to the batch directly.</summary>
+    /// <summary>The batch's builder for a rule, for records appended to the batch directly.</summary>
     private ChunkBuilder ChunksOf(string rule)
     {
-        if (!_own.TryGetValue(rule, out var builder))
+        if (!_chunks.TryGetValue(rule, out var builder))
         {
+            ArgumentException.ThrowIfNullOrEmpty(rule);
             builder = new ChunkBuilder();
-            BuildersOf(rule).Add(builder);
-            _own[rule] = builder;
+            _chunks[rule] = builder;
         }
 
         return builder;
-    }
-
-    private List<ChunkBuilder> BuildersOf(string rule)
-    {
-        if (!_chunks.TryGetValue(rule, out var builders))
-        {
-            ArgumentException.ThrowIfNullOrEmpty(rule);
-            builders = [];
-            _chunks[rule] = builders;
-        }
-
-        return builders;
     }
 
     private Dictionary<byte[], byte[]?> PutsOf(string rule)
@@ -339,25 +307,18 @@ public sealed class CheckpointBatch
 }
 
 /// <summary>
-/// Key records of one rule built apart from a <see cref="CheckpointBatch"/>, then handed to it with
-/// <see cref="CheckpointBatch.AddKeys"/>. Not thread-safe; one writer per thread.
+/// Key records of one rule written apart from a <see cref="CheckpointBatch"/>'s thread, into the chunks of a
+/// streamed checkpoint (<see cref="CheckpointBatch.StreamKeys"/>). Not thread-safe; one writer per thread.
 /// </summary>
 public sealed class KeyChunkWriter
 {
-    public KeyChunkWriter()
-    {
-        Builder = new ChunkBuilder();
-    }
-
-    /// <summary>A writer whose full chunks go to <paramref name="onSealed"/> (a streamed checkpoint).</summary>
+    /// <summary>A writer whose full chunks go to <paramref name="onSealed"/>.</summary>
     internal KeyChunkWriter(Action<(byte[] Buffer, int Length, int Records)> onSealed)
     {
         Builder = new ChunkBuilder { OnSealed = onSealed };
     }
 
     internal ChunkBuilder Builder { get; }
-
-    internal bool Added { get; set; }
 
     internal int PutKeys { get; private set; }
 
@@ -368,7 +329,6 @@ public sealed class KeyChunkWriter
     /// <summary>Appends one key's state.</summary>
     public void Append(ReadOnlySpan<byte> key, ReadOnlySpan<byte> state)
     {
-        CheckOpen();
         Builder.Add(key, state, tombstone: false);
         PutKeys++;
         Bytes += key.Length + state.Length;
@@ -377,16 +337,7 @@ public sealed class KeyChunkWriter
     /// <summary>Appends the deletion of one key.</summary>
     public void AppendDeleted(ReadOnlySpan<byte> key)
     {
-        CheckOpen();
         Builder.Add(key, default, tombstone: true);
         DeletedKeys++;
-    }
-
-    private void CheckOpen()
-    {
-        if (Added)
-        {
-            throw new InvalidOperationException("these key records were already added to a batch");
-        }
     }
 }
