@@ -27,18 +27,18 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     {
         var changes = _changes ?? throw new InvalidOperationException("The operator was created without trackChanges.");
         var capture = new KeyStateCapture<T, TKey>(changes.Count);
-        foreach (var key in changes.Removed)
+        foreach (var key in DeletedFromStore(changes))
         {
-            // A key that came back since is changed, and captured below with its state.
-            if (!_keys.ContainsKey(key))
-            {
-                capture.AddDeleted(key);
-            }
+            capture.AddDeleted(key);
         }
         var visitor = new CaptureVisitor(_keys, capture);
         changes.Drain(ref visitor);
         return capture;
     }
+
+    /// <summary>Keys the store holds that have left the table. A key that came back since is changed instead, and
+    /// written with its state.</summary>
+    private IEnumerable<TKey> DeletedFromStore(ChangeTracker<TKey> changes) => changes.Removed.Where(key => !_keys.ContainsKey(key));
 
     private readonly struct CaptureVisitor(KeyTable<TKey, KeyRuns<T>> keys, KeyStateCapture<T, TKey> capture) : IHandleVisitor
     {

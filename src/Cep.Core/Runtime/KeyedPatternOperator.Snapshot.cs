@@ -26,7 +26,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             {
                 return [];
             }
-            var keys = _changes.Removed.Where(key => !_keys.ContainsKey(key)).ToList();
+            var keys = DeletedFromStore(_changes).ToList();
             keys.AddRange(_changes.ChangedHandles().Select(_keys.KeyAt));
             return keys;
         }
