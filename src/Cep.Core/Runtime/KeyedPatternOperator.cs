@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Cep.Nfa;
 using Cep.State;
 
@@ -33,6 +34,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private readonly Stack<int> _stack = new();
     private readonly List<CompletedMatch<T>> _potential = [];
     private readonly List<CompletedMatch<T>> _expiredPending = [];
+    private readonly List<(long Sequence, int Handle)> _tiedTimers = [];
 
     private long _watermark = long.MinValue;
     private long _sequence;
@@ -269,27 +271,87 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         while (_timers.TryPeek(out var handle, out var deadline) && deadline <= time)
         {
             _timers.Dequeue();
-            // A handle whose key is gone is free or another key's; either way the key there holds this deadline
-            // only if this timer is its own (a key that is due now is due now, whoever queued the entry).
-            if (!_keys.IsLive(handle))
+            if (!IsDue(handle, deadline))
             {
                 continue;
             }
-            ref var state = ref _keys.ValueAt(handle);
-            if (state.TimerAt != deadline)
+            if (_timers.TryPeek(out _, out var next) && next == deadline)
             {
+                FireTied(handle, deadline, time);
                 continue;
             }
-            var key = _keys.KeyAt(handle);
-            state.TimerAt = long.MaxValue;
-            CloseExpired(key, ref state, time);
-            RegisterTimer(handle, ref state);
-            MarkChanged(handle);
-            if (state.IsEmpty)
+            Fire(handle, time);
+        }
+    }
+
+    /// <summary>
+    /// Whether the key at <paramref name="handle"/> is due at <paramref name="deadline"/>: a handle whose key is gone
+    /// is free or another key's; either way the key there holds this deadline only if this timer is its own (a key
+    /// that is due now is due now, whoever queued the entry).
+    /// </summary>
+    private bool IsDue(int handle, long deadline) => _keys.IsLive(handle) && _keys.ValueAt(handle).TimerAt == deadline;
+
+    private void Fire(int handle, long time)
+    {
+        ref var state = ref _keys.ValueAt(handle);
+        var key = _keys.KeyAt(handle);
+        state.TimerAt = long.MaxValue;
+        CloseExpired(key, ref state, time);
+        RegisterTimer(handle, ref state);
+        MarkChanged(handle);
+        if (state.IsEmpty)
+        {
+            Release(handle, ref state);
+        }
+    }
+
+    /// <summary>
+    /// Fires every key due at <paramref name="deadline"/> (the first already taken from the queue) in the order of the
+    /// partial matches that expire there (their first event's sequence), not in the order the timers were queued:
+    /// that order is history, not state — a key's timer is queued again after an earlier deadline, and a restored
+    /// operator queues its keys in the order the store hands them back — so only this order is the same after a
+    /// restore as without one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FireTied(int first, long deadline, long time)
+    {
+        var tied = _tiedTimers;
+        tied.Add((ExpiringSequence(first, deadline), first));
+        while (_timers.TryPeek(out var handle, out var next) && next == deadline)
+        {
+            _timers.Dequeue();
+            if (IsDue(handle, deadline))
             {
-                Release(handle, ref state);
+                tied.Add((ExpiringSequence(handle, deadline), handle));
             }
         }
+        tied.Sort();
+        for (var i = 0; i < tied.Count; i++)
+        {
+            // Checked again: a key queued twice for this deadline is in the list twice, and fires once.
+            var handle = tied[i].Handle;
+            if (IsDue(handle, deadline))
+            {
+                Fire(handle, time);
+            }
+        }
+        tied.Clear();
+    }
+
+    /// <summary>The sequence of the oldest partial match of a key that expires at <paramref name="deadline"/>.</summary>
+    private long ExpiringSequence(int handle, long deadline)
+    {
+        ref var state = ref _keys.ValueAt(handle);
+        var sequence = long.MaxValue;
+        for (var i = 0; i < state.Count; i++)
+        {
+            var run = state[i];
+            if (Deadline(run) == deadline)
+            {
+                sequence = Math.Min(sequence, run.StartSequence);
+            }
+        }
+        return sequence;
     }
 
     private void RegisterTimer(int handle, ref KeyRuns<T> state)

@@ -90,6 +90,32 @@ public sealed class EngineRestorePropertyTests
         }
     }
 
+    [Fact]
+    public void RestoreContinue_KeysDueAtTheSameDeadline_TimeOutInTheSameOrderAsWithoutRestore()
+    {
+        // k3 and k1 start at the same millisecond (k3 first), so both are due at 1100. A restore queues their timers
+        // in the order it reads the keys (k1 first here); they must still fire in the order of their partial matches.
+        // (The x at 1050 moves the watermark past both before the snapshot, so they are runs, not buffered events.)
+        Ev[] before = [new("k3", 'a', 1000, 0), new("k1", 'a', 1000, 1), new("k2", 'x', 1050, 2)];
+        Ev[] after = [new("k2", 'x', 2000, 3)];
+        var pattern = EngineWorkload.FollowedByWithin();
+        var straight = new TextSink();
+        var uninterrupted = NewOperator(pattern, straight);
+        Feed(uninterrupted, before.Concat(after));
+        uninterrupted.EndInput(0);
+
+        var first = NewOperator(pattern, new TextSink());
+        Feed(first, before);
+        var restoredSink = new TextSink();
+        var restored = NewOperator(pattern, restoredSink);
+        RestoreAll(restored, SnapshotAll(first));
+        Feed(restored, after);
+        restored.EndInput(0);
+
+        Assert.Equal(["timeout k3@1100:a0", "timeout k1@1100:a1"], straight.Records);
+        Assert.Equal(straight.Records, restoredSink.Records);
+    }
+
     private static IEnumerable<CompiledPattern<Ev>> Patterns()
     {
         yield return EngineWorkload.FollowedByWithin();
