@@ -26,7 +26,8 @@ internal static class RunStats
         error.WriteLine(
             $"  process: CPU {process.TotalProcessorTime.TotalSeconds:0.000}s, peak memory {FormatBytes(process.PeakWorkingSet64)}, "
             + $"GC {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} collections (gen0/1/2), "
-            + $"{GC.GetTotalPauseDuration().TotalMilliseconds:0} ms paused, {FormatBytes(GC.GetTotalAllocatedBytes())} allocated");
+            + $"{GC.GetTotalPauseDuration().TotalMilliseconds:0} ms paused, {FormatBytes(GC.GetTotalAllocatedBytes())} allocated, "
+            + $"JIT {System.Runtime.JitInfo.GetCompiledMethodCount()} methods in {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:0} ms");
     }
 
     public static string FormatBytes(long bytes) => bytes switch

@@ -79,7 +79,7 @@ public sealed class RunCommandTests
         Assert.Equal(0, result.Exit);
         Assert.Single(result.Lines);
         Assert.Contains("2 timeouts (2 dropped)", result.Stderr);
-        Assert.Matches(@"process: CPU \d+\.\d{3}s, peak memory .+, GC \d+/\d+/\d+ collections \(gen0/1/2\), \d+ ms paused, .+ allocated", result.Stderr);
+        Assert.Matches(@"process: CPU \d+\.\d{3}s, peak memory .+, GC \d+/\d+/\d+ collections \(gen0/1/2\), \d+ ms paused, .+ allocated, JIT \d+ methods in \d+ ms", result.Stderr);
     }
 
     [Fact]
