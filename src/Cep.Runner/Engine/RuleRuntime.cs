@@ -107,6 +107,8 @@ internal sealed class RuleRuntime
     /// <summary>Builds the runtimes of <paramref name="rules"/> over the run's inputs; rules that read none of them are returned in <paramref name="idle"/>.</summary>
     public static List<RuleRuntime> Build(IReadOnlyList<CompiledRule> rules, IReadOnlyList<string> inputStreams, Outputs.OutputSet outputs, FieldTable fields, TextWriter error, out List<CompiledRule> idle, bool trackChanges = false)
     {
+        var batch = new ResultBatch();
+        outputs.AttachBacklog(batch);
         var runtimes = new List<RuleRuntime>(rules.Count);
         idle = [];
         foreach (var rule in rules)
@@ -131,7 +133,7 @@ internal sealed class RuleRuntime
                 continue;
             }
             var names = streams.ToArray();
-            runtimes.Add(new RuleRuntime(rule, inputOf, names, new RuleSink(rule, outputs, error, names), fields, trackChanges));
+            runtimes.Add(new RuleRuntime(rule, inputOf, names, new RuleSink(rule, outputs, batch, error, names), fields, trackChanges));
         }
         return runtimes;
     }

@@ -35,6 +35,7 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
 
     private readonly CompiledRule _rule;
     private readonly OutputSet _outputs;
+    private readonly ResultBatch _batch;
     private readonly TextWriter _error;
     private readonly MatchContext<JsonEvent> _context;
     private readonly string[] _inputStreams;
@@ -51,10 +52,11 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
     private SharedBufferNode<JsonEvent>[] _nodes = new SharedBufferNode<JsonEvent>[8];
     private long _errorsShown;
 
-    public RuleSink(CompiledRule rule, OutputSet outputs, TextWriter error, string[] inputStreams)
+    public RuleSink(CompiledRule rule, OutputSet outputs, ResultBatch batch, TextWriter error, string[] inputStreams)
     {
         _rule = rule;
         _outputs = outputs;
+        _batch = batch;
         _error = error;
         _inputStreams = inputStreams;
         _stepCount = rule.Compiled.StepNames.Count;
@@ -87,7 +89,7 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
         var output = _outputs.Main;
         if (_rule.Emit.Count == 0)
         {
-            WriteRawResult(output, _matchPrefix, match);
+            _batch.Add(this, output, _matchPrefix, match);
             return;
         }
         var w = output.BeginRecord();
@@ -105,7 +107,7 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
             return;
         }
         Timeouts++;
-        WriteRawResult(_outputs.For(name), _timeoutPrefix!, timeout);
+        _batch.Add(this, _outputs.For(name), _timeoutPrefix!, timeout);
     }
 
     public void OnLate(int input, JsonEvent @event, long timestamp)
@@ -203,9 +205,9 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
     /// <summary>
     /// Writes a match or timeout record without emit as bytes: the pre-encoded prefix, the key (canonical JSON
     /// already), the time and the events' raw bytes, exactly what <see cref="WriteResult"/> writes through the
-    /// JSON writer (the runner tests compare the two), at a fraction of its cost.
+    /// JSON writer (the runner tests compare the two), at a fraction of its cost. Called by <see cref="ResultBatch"/>.
     /// </summary>
-    private void WriteRawResult(RecordOutput output, byte[] prefix, in PatternResult<JsonEvent, RunKey> result)
+    internal void WriteRawResult(RecordOutput output, byte[] prefix, in PatternResult<JsonEvent, RunKey> result)
     {
         var b = output.BeginRawRecord();
         b.Write(prefix);

@@ -94,6 +94,15 @@ internal sealed class OutputSet : IDisposable
         }
     }
 
+    /// <summary>Makes every output of the set write <paramref name="backlog"/> before it is used (see <see cref="IRecordBacklog"/>).</summary>
+    public void AttachBacklog(IRecordBacklog backlog)
+    {
+        foreach (var output in _all)
+        {
+            output.AttachBacklog(backlog);
+        }
+    }
+
     /// <summary>Where records of side output <paramref name="name"/> go.</summary>
     public RecordOutput For(string name) => _sides.TryGetValue(name, out var output) ? output : Main;
 

@@ -26,7 +26,9 @@ internal sealed class RecordOutput : IDisposable
     private readonly bool _ownsStream;
     private readonly PendingBuffer _pending = new(FlushThreshold * 2);
     private readonly Utf8JsonWriter _writer;
+    private IRecordBacklog? _backlog;
     private long _written;
+    private long _records;
 
     private RecordOutput(string name, Stream stream, bool ownsStream, long initialLength)
     {
@@ -41,10 +43,27 @@ internal sealed class RecordOutput : IDisposable
     public string Name { get; }
 
     /// <summary>Bytes of complete records accepted (written or pending).</summary>
-    public long Length => _written + _pending.WrittenCount;
+    public long Length
+    {
+        get
+        {
+            _backlog?.WriteBacklog();
+            return _written + _pending.WrittenCount;
+        }
+    }
 
     /// <summary>Records written.</summary>
-    public long Records { get; private set; }
+    public long Records
+    {
+        get
+        {
+            _backlog?.WriteBacklog();
+            return _records;
+        }
+    }
+
+    /// <summary>Records accepted for this output and others that are composed later: written first, whenever this output is used.</summary>
+    internal void AttachBacklog(IRecordBacklog backlog) => _backlog = backlog;
 
     /// <summary>Opens (creates or truncates) a file; with <paramref name="keepLength"/>, keeps that many bytes and appends after them.</summary>
     public static RecordOutput OpenFile(string path, long? keepLength = null)
@@ -77,6 +96,7 @@ internal sealed class RecordOutput : IDisposable
     /// <summary>Starts a record; finish it with <see cref="EndRecord"/>.</summary>
     public Utf8JsonWriter BeginRecord()
     {
+        _backlog?.WriteBacklog();
         _writer.Reset(_pending);
         return _writer;
     }
@@ -92,12 +112,16 @@ internal sealed class RecordOutput : IDisposable
     /// finish it with <see cref="EndRawRecord"/>. Cheaper than the JSON writer for records spliced together from
     /// pre-encoded names and events' raw bytes.
     /// </summary>
-    public PendingBuffer BeginRawRecord() => _pending;
+    public PendingBuffer BeginRawRecord()
+    {
+        _backlog?.WriteBacklog();
+        return _pending;
+    }
 
     public void EndRawRecord()
     {
         _pending.Write((byte)'\n');
-        Records++;
+        _records++;
         if (_pending.WrittenCount >= FlushThreshold)
         {
             WritePending();
@@ -107,6 +131,7 @@ internal sealed class RecordOutput : IDisposable
     /// <summary>Hands pending records to the stream (and the stream's buffers to the OS).</summary>
     public void Flush()
     {
+        _backlog?.WriteBacklog();
         WritePending();
         _stream.Flush();
     }
@@ -114,6 +139,7 @@ internal sealed class RecordOutput : IDisposable
     /// <summary>Flush and, for files, fsync: after this, <see cref="Length"/> bytes are durable.</summary>
     public void Commit()
     {
+        _backlog?.WriteBacklog();
         WritePending();
         if (_stream is FileStream file)
         {

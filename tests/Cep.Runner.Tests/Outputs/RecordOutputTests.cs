@@ -70,4 +70,50 @@ public sealed class RecordOutputTests
         Assert.Equal("{\"source\":\"in.jsonl\",\"line\":1,\"reason\":\"bad\",\"text\":\"x\\\"y\"}", records[0]);
         Assert.Equal(15, deadLetters.Count);
     }
+
+    [Fact]
+    public void Backlog_RecordsAcceptedEarlier_AreWrittenBeforeTheOutputIsUsed()
+    {
+        using var stream = new MemoryStream();
+        var output = RecordOutput.ToStream("mem", stream);
+        var set = new OutputSet(output);
+        var backlog = new OneRecordBacklog(output, "{\"first\":1}"u8.ToArray());
+        set.AttachBacklog(backlog);
+
+        // Its length and count already include the record accepted before.
+        Assert.Equal(12, output.Length);
+        Assert.Equal(1, output.Records);
+
+        backlog.Accept("{\"second\":2}"u8.ToArray());
+        var w = output.BeginRecord();
+        w.WriteStartObject();
+        w.WriteNumber("third", 3);
+        w.WriteEndObject();
+        output.EndRecord();
+        backlog.Accept("{\"fourth\":4}"u8.ToArray());
+        output.Flush();
+
+        Assert.Equal("{\"first\":1}\n{\"second\":2}\n{\"third\":3}\n{\"fourth\":4}\n", Encoding.UTF8.GetString(stream.ToArray()));
+        Assert.Equal(4, output.Records);
+        Assert.Equal(stream.Length, output.Length);
+    }
+
+    /// <summary>A backlog of at most one raw record, written into its output on demand.</summary>
+    private sealed class OneRecordBacklog(RecordOutput output, byte[] record) : IRecordBacklog
+    {
+        private byte[]? _record = record;
+
+        public void Accept(byte[] next) => _record = next;
+
+        public void WriteBacklog()
+        {
+            if (_record is not { } bytes)
+            {
+                return;
+            }
+            _record = null;
+            output.BeginRawRecord().Write(bytes);
+            output.EndRawRecord();
+        }
+    }
 }
