@@ -17,22 +17,6 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
 {
     private const int ErrorsShownPerRule = 10;
 
-    // Names and constant values are encoded once (with the outputs' encoder, so the bytes are the same as
-    // writing the strings), not escaped again for every record.
-    private static readonly JavaScriptEncoder Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
-    private static readonly JsonEncodedText RuleProperty = JsonEncodedText.Encode("rule", Encoder);
-    private static readonly JsonEncodedText TypeProperty = JsonEncodedText.Encode("type", Encoder);
-    private static readonly JsonEncodedText OutputProperty = JsonEncodedText.Encode("output", Encoder);
-    private static readonly JsonEncodedText KeyProperty = JsonEncodedText.Encode("key", Encoder);
-    private static readonly JsonEncodedText TimeProperty = JsonEncodedText.Encode("time", Encoder);
-    private static readonly JsonEncodedText EventsProperty = JsonEncodedText.Encode("events", Encoder);
-    private static readonly JsonEncodedText EmitProperty = JsonEncodedText.Encode("emit", Encoder);
-    private static readonly JsonEncodedText StreamProperty = JsonEncodedText.Encode("stream", Encoder);
-    private static readonly JsonEncodedText EventProperty = JsonEncodedText.Encode("event", Encoder);
-    private static readonly JsonEncodedText MatchType = JsonEncodedText.Encode("match", Encoder);
-    private static readonly JsonEncodedText TimeoutType = JsonEncodedText.Encode("timeout", Encoder);
-    private static readonly JsonEncodedText LateType = JsonEncodedText.Encode("late", Encoder);
-
     private readonly CompiledRule _rule;
     private readonly OutputSet _outputs;
     private readonly ResultBatch _batch;
@@ -40,16 +24,12 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
     private readonly MatchContext<JsonEvent> _context;
     private readonly string[] _inputStreams;
     private readonly int _stepCount;
-    private readonly JsonEncodedText _ruleName;
-    private readonly JsonEncodedText[] _stepNames;
-    private readonly JsonEncodedText[] _emitNames;
-    private readonly JsonEncodedText? _timeoutOutput;
-    private readonly JsonEncodedText? _lateOutput;
     // The bytes of a record up to its key: {"rule":NAME,"type":"match","key": (timeouts add "output":NAME).
     private readonly byte[] _matchPrefix;
     private readonly byte[]? _timeoutPrefix;
     private readonly byte[][] _stepPrefixes;
     private SharedBufferNode<JsonEvent>[] _nodes = new SharedBufferNode<JsonEvent>[8];
+    private WriterNames? _writerNames;
     private long _errorsShown;
 
     public RuleSink(CompiledRule rule, OutputSet outputs, ResultBatch batch, TextWriter error, string[] inputStreams)
@@ -61,14 +41,9 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
         _inputStreams = inputStreams;
         _stepCount = rule.Compiled.StepNames.Count;
         _context = CreateContext([.. rule.Compiled.StepNames]);
-        _ruleName = JsonEncodedText.Encode(rule.Name, Encoder);
-        _stepNames = [.. rule.Compiled.StepNames.Select(n => JsonEncodedText.Encode(n, Encoder))];
-        _emitNames = [.. rule.Emit.Select(f => JsonEncodedText.Encode(f.Name, Encoder))];
-        _timeoutOutput = rule.OnTimeout is { } timeout ? JsonEncodedText.Encode(timeout, Encoder) : null;
-        _lateOutput = rule.OnLate is { } late ? JsonEncodedText.Encode(late, Encoder) : null;
-        _matchPrefix = RecordPrefix(_ruleName, MatchType, null);
-        _timeoutPrefix = _timeoutOutput is { } output ? RecordPrefix(_ruleName, TimeoutType, output) : null;
-        _stepPrefixes = [.. _stepNames.Select(StepPrefix)];
+        _matchPrefix = RecordPrefix(rule.Name, "match", null);
+        _timeoutPrefix = rule.OnTimeout is { } timeout ? RecordPrefix(rule.Name, "timeout", timeout) : null;
+        _stepPrefixes = [.. rule.Compiled.StepNames.Select(StepPrefix)];
     }
 
     public long Matches { get; private set; }
@@ -93,7 +68,7 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
             return;
         }
         var w = output.BeginRecord();
-        WriteResult(w, MatchType, null, match);
+        WriteResult(w, WriterNames.MatchType, null, match);
         WriteEmit(w, match);
         w.WriteEndObject();
         output.EndRecord();
@@ -121,12 +96,13 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
         var output = _outputs.For(name);
         var w = output.BeginRecord();
         w.WriteStartObject();
-        w.WriteString(RuleProperty, _ruleName);
-        w.WriteString(TypeProperty, LateType);
-        w.WriteString(OutputProperty, _lateOutput!.Value);
-        w.WriteString(StreamProperty, (uint)input < (uint)_inputStreams.Length ? _inputStreams[input] : @event.Stream);
-        w.WriteNumber(TimeProperty, timestamp);
-        w.WritePropertyName(EventProperty);
+        var names = Names;
+        w.WriteString(WriterNames.RuleProperty, names.Rule);
+        w.WriteString(WriterNames.TypeProperty, WriterNames.LateType);
+        w.WriteString(WriterNames.OutputProperty, names.LateOutput!.Value);
+        w.WriteString(WriterNames.StreamProperty, (uint)input < (uint)_inputStreams.Length ? _inputStreams[input] : @event.Stream);
+        w.WriteNumber(WriterNames.TimeProperty, timestamp);
+        w.WritePropertyName(WriterNames.EventProperty);
         w.WriteRawValue(@event.Raw.Span, skipInputValidation: true);
         w.WriteEndObject();
         output.EndRecord();
@@ -162,16 +138,16 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
     private void WriteResult(Utf8JsonWriter w, JsonEncodedText type, JsonEncodedText? outputName, in PatternResult<JsonEvent, RunKey> result)
     {
         w.WriteStartObject();
-        w.WriteString(RuleProperty, _ruleName);
-        w.WriteString(TypeProperty, type);
+        w.WriteString(WriterNames.RuleProperty, Names.Rule);
+        w.WriteString(WriterNames.TypeProperty, type);
         if (outputName is { } output)
         {
-            w.WriteString(OutputProperty, output);
+            w.WriteString(WriterNames.OutputProperty, output);
         }
-        w.WritePropertyName(KeyProperty);
+        w.WritePropertyName(WriterNames.KeyProperty);
         w.WriteRawValue(result.Key.ToString(), skipInputValidation: true);
-        w.WriteNumber(TimeProperty, result.Time);
-        w.WritePropertyName(EventsProperty);
+        w.WriteNumber(WriterNames.TimeProperty, result.Time);
+        w.WritePropertyName(WriterNames.EventsProperty);
         w.WriteStartObject();
         var nodes = OldestFirst(result.Head, out var depth);
         // Steps in pattern order; within a step, events in the order the pattern took them.
@@ -233,7 +209,7 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
                     {
                         b.Write((byte)',');
                     }
-                    b.Write(ReferenceEquals(result.StepNames, _rule.Compiled.StepNames) ? _stepPrefixes[step] : StepPrefix(StepName(step, result.StepNames)));
+                    b.Write(ReferenceEquals(result.StepNames, _rule.Compiled.StepNames) ? _stepPrefixes[step] : StepPrefix(result.StepNames[step]));
                     started = true;
                     firstStep = false;
                 }
@@ -270,28 +246,28 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
         return nodes;
     }
 
-    private static byte[] RecordPrefix(JsonEncodedText rule, JsonEncodedText type, JsonEncodedText? output)
+    private static byte[] RecordPrefix(string rule, string type, string? output)
     {
         var bytes = new List<byte>();
-        bytes.AddRange("{"u8);
-        Property(bytes, RuleProperty);
+        bytes.Add((byte)'{');
+        Property(bytes, "rule");
         String(bytes, rule);
         bytes.Add((byte)',');
-        Property(bytes, TypeProperty);
+        Property(bytes, "type");
         String(bytes, type);
-        if (output is { } name)
+        if (output is not null)
         {
             bytes.Add((byte)',');
-            Property(bytes, OutputProperty);
-            String(bytes, name);
+            Property(bytes, "output");
+            String(bytes, output);
         }
         bytes.Add((byte)',');
-        Property(bytes, KeyProperty);
+        Property(bytes, "key");
         return [.. bytes];
     }
 
     /// <summary><c>"STEP":[</c></summary>
-    private static byte[] StepPrefix(JsonEncodedText step)
+    private static byte[] StepPrefix(string step)
     {
         var bytes = new List<byte>();
         Property(bytes, step);
@@ -299,33 +275,60 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
         return [.. bytes];
     }
 
-    private static void Property(List<byte> bytes, JsonEncodedText name)
+    private static void Property(List<byte> bytes, string name)
     {
         String(bytes, name);
         bytes.Add((byte)':');
     }
 
-    private static void String(List<byte> bytes, JsonEncodedText text)
+    /// <summary>
+    /// <paramref name="text"/> as a JSON string, the bytes the records' encoder writes. Rule, step and output names
+    /// are nearly always letters, digits, <c>-</c>, <c>_</c> and <c>.</c>, which no encoder escapes: those are
+    /// copied, so a run whose records are all spliced as bytes never builds the encoder (~15 ms of start-up).
+    /// </summary>
+    private static void String(List<byte> bytes, string text)
     {
         bytes.Add((byte)'"');
-        bytes.AddRange(text.EncodedUtf8Bytes);
+        if (!IsPlain(text))
+        {
+            bytes.AddRange(JsonEncodedText.Encode(text, WriterNames.Encoder).EncodedUtf8Bytes);
+        }
+        else
+        {
+            bytes.AddRange(System.Text.Encoding.ASCII.GetBytes(text));
+        }
         bytes.Add((byte)'"');
+    }
+
+    // A loop, not SearchValues: building one JIT-compiles its generic searcher, the start-up this avoids.
+    private static bool IsPlain(string text)
+    {
+        foreach (var c in text)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ' '))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     // The operator hands out the compiled pattern's own step names; anything else is encoded as it comes.
     private JsonEncodedText StepName(int step, IReadOnlyList<string> names) =>
-        ReferenceEquals(names, _rule.Compiled.StepNames) ? _stepNames[step] : JsonEncodedText.Encode(names[step], Encoder);
+        ReferenceEquals(names, _rule.Compiled.StepNames) ? Names.Steps[step] : JsonEncodedText.Encode(names[step], WriterNames.Encoder);
+
+    private WriterNames Names => _writerNames ??= new WriterNames(_rule);
 
     private void WriteEmit(Utf8JsonWriter w, in PatternResult<JsonEvent, RunKey> match)
     {
         _context.Reset(match.Head, match.Time);
-        w.WritePropertyName(EmitProperty);
+        w.WritePropertyName(WriterNames.EmitProperty);
         w.WriteStartObject();
         var emit = _rule.Emit;
         for (var i = 0; i < emit.Count; i++)
         {
             var field = emit[i];
-            w.WritePropertyName(_emitNames[i]);
+            w.WritePropertyName(Names.Emit[i]);
             JsonValue value;
             try
             {
@@ -343,5 +346,34 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
             value.WriteTo(w);
         }
         w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Names encoded once for the JSON writer (records with <c>emit</c>, late records), with the outputs' encoder so
+    /// the bytes are those of writing the strings. Made on first use: building the encoder costs ~15 ms of CPU,
+    /// which runs whose records are all spliced as bytes (matches without emit, timeouts) never pay.
+    /// </summary>
+    private sealed class WriterNames(CompiledRule rule)
+    {
+        public static readonly JavaScriptEncoder Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        public static readonly JsonEncodedText RuleProperty = JsonEncodedText.Encode("rule", Encoder);
+        public static readonly JsonEncodedText TypeProperty = JsonEncodedText.Encode("type", Encoder);
+        public static readonly JsonEncodedText OutputProperty = JsonEncodedText.Encode("output", Encoder);
+        public static readonly JsonEncodedText KeyProperty = JsonEncodedText.Encode("key", Encoder);
+        public static readonly JsonEncodedText TimeProperty = JsonEncodedText.Encode("time", Encoder);
+        public static readonly JsonEncodedText EventsProperty = JsonEncodedText.Encode("events", Encoder);
+        public static readonly JsonEncodedText EmitProperty = JsonEncodedText.Encode("emit", Encoder);
+        public static readonly JsonEncodedText StreamProperty = JsonEncodedText.Encode("stream", Encoder);
+        public static readonly JsonEncodedText EventProperty = JsonEncodedText.Encode("event", Encoder);
+        public static readonly JsonEncodedText MatchType = JsonEncodedText.Encode("match", Encoder);
+        public static readonly JsonEncodedText LateType = JsonEncodedText.Encode("late", Encoder);
+
+        public JsonEncodedText Rule { get; } = JsonEncodedText.Encode(rule.Name, Encoder);
+
+        public JsonEncodedText[] Steps { get; } = [.. rule.Compiled.StepNames.Select(n => JsonEncodedText.Encode(n, Encoder))];
+
+        public JsonEncodedText[] Emit { get; } = [.. rule.Emit.Select(f => JsonEncodedText.Encode(f.Name, Encoder))];
+
+        public JsonEncodedText? LateOutput { get; } = rule.OnLate is { } late ? JsonEncodedText.Encode(late, Encoder) : null;
     }
 }
