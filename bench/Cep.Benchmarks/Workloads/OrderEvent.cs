@@ -16,5 +16,5 @@ internal sealed class OrderEvent(long orderId, OrderKind kind, long timestamp, i
 
     public long Timestamp { get; } = timestamp;
 
-    public int Index { get; set; } = index;
+    public int Index { get; } = index;
 }
