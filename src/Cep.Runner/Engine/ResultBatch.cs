@@ -13,7 +13,7 @@ namespace Cep.Runner.Engine;
 /// create arrived ~100 000 events earlier), so that read misses the caches and the TLB, and a record written at once
 /// waits for its miss alone. Collected <see cref="Capacity"/> at a time, the records' events are first read in a loop
 /// of independent loads (the first and last byte of each event), and the processor waits for those misses together:
-/// ~5 % of a W1 run end to end (docs/performance.md). Nothing can tell the difference: every output writes the batch
+/// ~9 % of a W1 run end to end (docs/performance.md). Nothing can tell the difference: every output writes the batch
 /// before anything else reads or writes it (<see cref="IRecordBacklog"/>), so files, flushes and the lengths a
 /// checkpoint stores are those of writing each record when it was accepted.
 /// </remarks>
@@ -27,9 +27,6 @@ internal sealed class ResultBatch : IRecordBacklog
     private bool _writing;
     // Where the loads of Touch go, so the JIT cannot drop them.
     private int _touched;
-
-    /// <summary>Records waiting.</summary>
-    public int Count => _count;
 
     public void Add(RuleSink sink, RecordOutput output, byte[] prefix, in PatternResult<JsonEvent, RunKey> result)
     {

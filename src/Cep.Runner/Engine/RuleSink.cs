@@ -355,7 +355,7 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
     /// </summary>
     private sealed class WriterNames(CompiledRule rule)
     {
-        public static readonly JavaScriptEncoder Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        public static readonly JavaScriptEncoder Encoder = RecordOutput.Encoder;
         public static readonly JsonEncodedText RuleProperty = JsonEncodedText.Encode("rule", Encoder);
         public static readonly JsonEncodedText TypeProperty = JsonEncodedText.Encode("type", Encoder);
         public static readonly JsonEncodedText OutputProperty = JsonEncodedText.Encode("output", Encoder);

@@ -33,6 +33,12 @@ internal sealed class RecordOutput : IDisposable
         _written = initialLength;
     }
 
+    /// <summary>
+    /// The encoder records are written with; whatever is encoded ahead for them (names spliced into raw records) uses
+    /// it too, so the bytes are those of writing the strings. Built on first use (~15 ms of CPU).
+    /// </summary>
+    public static JavaScriptEncoder Encoder => RecordWriter.Options.Encoder!;
+
     /// <summary>The path, or <c>stdout</c>.</summary>
     public string Name { get; }
 

@@ -10,24 +10,14 @@ namespace Cep.Runner.Tests.Engine;
 /// </summary>
 public sealed class ResultBatchTests
 {
-    private const string RawRule = """
-        rule: raw
-        key: id
-        time:
-          field: ts
-        pattern:
-          - begin: a
-            where: kind == 'a'
-          - followedBy: b
-            where: kind == 'b'
-        within: 10s
-        onTimeout: expired
-        onLate: late
-        """;
+    // Matches without emit are spliced as bytes and batched; the same pattern with emit goes through the JSON
+    // writer, one record at a time.
+    private static readonly string RawRule = Rule("raw", "onLate: late");
 
-    // The same pattern with emit: its records go through the JSON writer, one at a time.
-    private const string EmitRule = """
-        rule: emitted
+    private static readonly string EmitRule = Rule("emitted", "emit:\n  id: a.id");
+
+    private static string Rule(string name, string tail) => $"""
+        rule: {name}
         key: id
         time:
           field: ts
@@ -38,8 +28,7 @@ public sealed class ResultBatchTests
             where: kind == 'b'
         within: 10s
         onTimeout: expired
-        emit:
-          id: a.id
+        {tail}
         """;
 
     [Fact]
