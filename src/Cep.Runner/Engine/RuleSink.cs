@@ -289,13 +289,13 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
     private static void String(List<byte> bytes, string text)
     {
         bytes.Add((byte)'"');
-        if (!IsPlain(text))
+        if (IsPlain(text))
         {
-            bytes.AddRange(JsonEncodedText.Encode(text, WriterNames.Encoder).EncodedUtf8Bytes);
+            bytes.AddRange(System.Text.Encoding.ASCII.GetBytes(text));
         }
         else
         {
-            bytes.AddRange(System.Text.Encoding.ASCII.GetBytes(text));
+            bytes.AddRange(JsonEncodedText.Encode(text, WriterNames.Encoder).EncodedUtf8Bytes);
         }
         bytes.Add((byte)'"');
     }
