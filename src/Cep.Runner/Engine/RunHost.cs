@@ -111,11 +111,14 @@ internal sealed partial class RunHost
             RestoreState(engine, fields);
             engine.Start();
 
-            var channel = Channel.CreateBounded<InputMessage>(new BoundedChannelOptions(RunSettings.LiveChannelCapacity)
+            // Made for the first live input only: a run over files never needs it, and its generic code over the
+            // message type is JIT-compiled when it is built (~1 ms of start-up).
+            Channel<InputMessage>? channel = null;
+            ChannelWriter<InputMessage> Live() => (channel ??= Channel.CreateBounded<InputMessage>(new BoundedChannelOptions(RunSettings.LiveChannelCapacity)
             {
                 SingleReader = true,
                 FullMode = BoundedChannelFullMode.Wait,
-            });
+            })).Writer;
             var liveEnding = 0;
             var listening = false;
             for (var i = 0; i < _settings.Inputs.Count; i++)
@@ -124,15 +127,15 @@ internal sealed partial class RunHost
                 switch (spec.Kind)
                 {
                     case InputKind.StandardInput:
-                        LiveInputs.StartStdin(_console.StandardInput, i, _settings.MaxLineBytes, channel.Writer, stop.Token);
+                        LiveInputs.StartStdin(_console.StandardInput, i, _settings.MaxLineBytes, Live(), stop.Token);
                         liveEnding++;
                         break;
                     case InputKind.TcpConnect:
-                        LiveInputs.StartConnect(spec, i, _settings.MaxLineBytes, channel.Writer, stop.Token);
+                        LiveInputs.StartConnect(spec, i, _settings.MaxLineBytes, Live(), stop.Token);
                         liveEnding++;
                         break;
                     case InputKind.TcpListen:
-                        var listener = LiveInputs.StartListen(spec, i, _settings.MaxLineBytes, _settings.Sockets, channel.Writer, error, stop.Token, out var bound);
+                        var listener = LiveInputs.StartListen(spec, i, _settings.MaxLineBytes, _settings.Sockets, Live(), error, stop.Token, out var bound);
                         if (listener is null)
                         {
                             return Cli.ExitCodes.Failure;
@@ -145,7 +148,7 @@ internal sealed partial class RunHost
                         break;
                 }
             }
-            var live = liveEnding > 0 || listening ? channel.Reader : null;
+            var live = liveEnding > 0 || listening ? channel!.Reader : null;
 
             if (_settings.Progress && _console.ErrorIsTerminal && files.Count > 0)
             {
