@@ -321,7 +321,7 @@ internal static partial class WholeRunCommand
             }
             if (kind == OutcomeKind.Match)
             {
-                matchLatency.Add(now - ingress[result.Head.Event.Index]);
+                matchLatency.Add(now - ingress[result.Newest.Event.Index]);
             }
             else
             {

@@ -121,6 +121,48 @@ public sealed class CompiledPattern<T>
         while (changed);
         HasStopStates = Array.IndexOf(kinds, NfaStateKind.Stop) >= 0;
         EdgeCode = Array.ConvertAll(edgeCondition, c => c.Code);
+        KeepsInline = new bool[kinds.Length];
+        if (!HasStopStates && spec.AfterMatch.Kind == SkipKind.NoSkip && !spec.AnyOrder)
+        {
+            for (var s = 0; s < kinds.Length; s++)
+            {
+                KeepsInline[s] = kinds[s] is not (NfaStateKind.Final or NfaStateKind.Stop) && !HasProceed[s] && NeedsNoNode(s);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether a run in state s that holds its only event inline (see <c>Run</c>) may keep it there through the next
+    /// event: every edge of s either ignores the event (the run stays what it is) or takes it straight into the final
+    /// state (the match is emitted at once, no skip strategy holds it back), and no condition reads the match so far.
+    /// Such a run then never needs a node: a W1 order's match or timeout costs no allocation.
+    /// </summary>
+    internal bool[] KeepsInline { get; }
+
+    private bool NeedsNoNode(int state)
+    {
+        for (var e = EdgeStart[state]; e < EdgeStart[state + 1]; e++)
+        {
+            var code = EdgeCode[e];
+            var readsContext = code switch
+            {
+                >= 0 => BaseReadsContext[code],
+                Nfa.EdgeCode.True => false,
+                Nfa.EdgeCode.Complex => true,
+                _ => BaseReadsContext[Nfa.EdgeCode.NegatedBase(code)],
+            };
+            var keeps = EdgeAction[e] switch
+            {
+                NfaAction.Ignore => true,
+                NfaAction.Take => Kinds[EdgeTarget[e]] == NfaStateKind.Final,
+                _ => false,
+            };
+            if (readsContext || !keeps)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>Each edge's condition as an integer (<see cref="Nfa.EdgeCode"/>).</summary>

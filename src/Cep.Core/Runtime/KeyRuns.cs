@@ -107,17 +107,25 @@ internal struct Run<T>
     public readonly SharedBufferNode<T> First => Head!.Oldest;
 }
 
-/// <summary>A completed match waiting behind an earlier partial match (skip strategies emit in start order).</summary>
+/// <summary>A completed match: emitted at once, or waiting behind an earlier partial match (skip strategies emit in
+/// start order).</summary>
+/// <remarks>A match completed by a run that held its only event inline has no nodes (<see cref="IsPair"/>): it holds
+/// that event, and its last event is the one being processed (the operator passes it to the sink with the match).
+/// Such a match is emitted at once: only patterns without a skip strategy keep runs inline through an event (see
+/// <see cref="CompiledPattern{T}.KeepsInline"/>).</remarks>
 internal struct CompletedMatch<T>
 {
-    public SharedBufferNode<T> Head;
+    // The head node; for a pair, the first event.
+    private object? _head;
+    // 0: _head is a node. For a pair: the first event's step + 1 (low 16 bits), the last event's step + 1 (high).
+    private int _pairSteps;
     public long StartTimestamp;
     public long StartSequence;
     public long Time;
 
     public CompletedMatch(in Run<T> run, long time)
     {
-        Head = run.Head!;
+        _head = run.Head!;
         StartTimestamp = run.StartTimestamp;
         StartSequence = run.StartSequence;
         Time = time;
@@ -126,14 +134,47 @@ internal struct CompletedMatch<T>
     /// <summary>A match whose first node is <paramref name="first"/> (restore).</summary>
     public CompletedMatch(SharedBufferNode<T> head, SharedBufferNode<T> first, long time)
     {
-        Head = head;
+        _head = head;
         StartTimestamp = first.Timestamp;
         StartSequence = first.Sequence;
         Time = time;
     }
 
+    /// <summary>The match of a run holding its only event inline and the event at <paramref name="time"/> that the
+    /// run's step <paramref name="lastStep"/> took, without nodes.</summary>
+    public static CompletedMatch<T> Pair(in Run<T> run, int lastStep, long time)
+    {
+        Debug.Assert(run.IsInline && lastStep is >= 0 and < ushort.MaxValue, "a pair starts with an inline event; steps fit 16 bits");
+        return new()
+        {
+            _head = run.InlineEvent,
+            _pairSteps = (run.InlineStep + 1) | ((lastStep + 1) << 16),
+            StartTimestamp = run.StartTimestamp,
+            StartSequence = run.StartSequence,
+            Time = time,
+        };
+    }
+
+    public readonly bool IsPair => _pairSteps != 0;
+
+    /// <summary>The head node (null for a pair).</summary>
+    public readonly SharedBufferNode<T>? Head => IsPair ? null : Unsafe.As<SharedBufferNode<T>>(_head);
+
+    /// <summary>A pair's first event.</summary>
+    public readonly MatchedEvent<T> PairFirst
+    {
+        get
+        {
+            var head = _head;
+            return new MatchedEvent<T>(Unsafe.As<object?, T>(ref head), StartTimestamp, StartSequence, (_pairSteps & 0xFFFF) - 1);
+        }
+    }
+
+    /// <summary>The step that took a pair's last event.</summary>
+    public readonly int PairLastStep => (_pairSteps >>> 16) - 1;
+
     /// <summary>The node of the first event: the end of the head's chain.</summary>
-    public readonly SharedBufferNode<T> First => Head.Oldest;
+    public readonly SharedBufferNode<T> First => Head!.Oldest;
 }
 
 /// <summary>

@@ -332,7 +332,7 @@ internal static class KeySnapshot
         writer.WriteVarUInt((ulong)waiting.Length);
         foreach (var match in waiting)
         {
-            writer.WriteVarUInt((ulong)ids[match.Head]);
+            writer.WriteVarUInt((ulong)ids[match.Head!]);
             writer.WriteVarUInt((ulong)ids[match.First]);
             writer.WriteVarInt(match.Time);
         }

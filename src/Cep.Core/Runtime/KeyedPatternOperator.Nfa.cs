@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Cep.Nfa;
 
@@ -73,7 +74,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         for (var i = 0; i < state.Count; i++)
         {
             ref var run = ref state[i];
-            if (Run<T>.CanInline && run.IsInline)
+            if (Run<T>.CanInline && run.IsInline && !_pattern.KeepsInline[run.State])
             {
                 // The key saw another event: its inline event becomes a node the successors can link to.
                 run = run.Materialized();
@@ -94,7 +95,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         _nextRuns.Clear();
         if (_potential.Count > 0 || state.Waiting is { Count: > 0 })
         {
-            HandleMatches(key, ref state, _potential);
+            HandleMatches(key, ref state, _potential, @event, sequence);
         }
         _potential.Clear();
     }
@@ -175,7 +176,8 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         var edgeStart = pattern.EdgeStart;
         var actions = pattern.EdgeAction;
         var targets = pattern.EdgeTarget;
-        _evaluator.BeginRun(run.Head);
+        // A run still holding its event inline is in a state whose conditions do not read the match (KeepsInline).
+        _evaluator.BeginRun(run.IsInline ? null : run.Head);
         var taken = false;
         if (!pattern.HasProceed[run.State] && !pattern.AnyOrder)
         {
@@ -256,6 +258,11 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     {
         var pattern = _pattern;
         var target = pattern.EdgeTarget[e];
+        if (Run<T>.CanInline && run.IsInline && !isStart)
+        {
+            TakeIntoPair(in run, e, timestamp);
+            return;
+        }
         var final = pattern.MayProceedToFinal[target] ? FindFinalAfterProceed(target) : -1;
         if (Run<T>.CanInline && isStart && final < 0 && pattern.Kinds[target] != NfaStateKind.Final)
         {
@@ -271,6 +278,16 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         {
             AddBranch(new Run<T>(final, node, startTimestamp, startSequence), timestamp);
         }
+    }
+
+    /// <summary>A run that kept its only event inline (<see cref="CompiledPattern{T}.KeepsInline"/>) takes the event
+    /// straight into the final state: a match of two events without nodes. Not inlined, so that <see cref="Take"/>
+    /// stays small enough to be inlined into <see cref="ComputeNextStates"/> with the condition check.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void TakeIntoPair(in Run<T> run, int e, long timestamp)
+    {
+        Debug.Assert(_pattern.Kinds[_pattern.EdgeTarget[e]] == NfaStateKind.Final && !_pattern.HasStopStates, "only KeepsInline states take from an inline run");
+        _potential.Add(CompletedMatch<T>.Pair(in run, _pattern.EdgeStep[e], timestamp));
     }
 
     /// <summary>Whether the state can reach the final state through Proceed edges on the same event (a step that
@@ -329,6 +346,13 @@ public sealed partial class KeyedPatternOperator<T, TKey>
                     state[kept++] = run;
                     continue;
                 }
+                if (Run<T>.CanInline && run.IsInline && kinds[run.State] != NfaStateKind.Pending)
+                {
+                    Stats.Timeouts++;
+                    var only = new MatchedEvent<T>(run.InlineEvent, run.StartTimestamp, run.StartSequence, run.InlineStep);
+                    _sink.OnTimeout(new PatternResult<T, TKey>(key, next, in only, default!, 0, -1, _pattern.StepNamesArray));
+                    continue;
+                }
                 run = run.Materialized();
                 if (kinds[run.State] == NfaStateKind.Pending)
                 {
@@ -343,7 +367,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             state.Truncate(kept);
             if (_expiredPending.Count > 0 || state.Waiting is { Count: > 0 })
             {
-                HandleMatches(key, ref state, _expiredPending);
+                HandleMatches(key, ref state, _expiredPending, default!, 0);
             }
             _expiredPending.Clear();
         }
@@ -370,15 +394,17 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     /// <summary>
     /// Emits completed matches. Without a skip strategy they go out at once. With one, they are emitted in the
     /// order of their first event: a completed match waits while a partial match that started earlier is open,
-    /// and each emitted match prunes the partial and waiting matches its strategy discards.
+    /// and each emitted match prunes the partial and waiting matches its strategy discards. <paramref name="event"/>
+    /// and <paramref name="sequence"/> are the event being processed: the last event of matches without nodes
+    /// (<see cref="CompletedMatch{T}.IsPair"/>; none when windows close or matches waited).
     /// </summary>
-    private void HandleMatches(TKey key, ref KeyRuns<T> state, List<CompletedMatch<T>> completed)
+    private void HandleMatches(TKey key, ref KeyRuns<T> state, List<CompletedMatch<T>> completed, T @event, long sequence)
     {
         if (_pattern.AfterMatch.Kind == SkipKind.NoSkip)
         {
             foreach (var match in completed)
             {
-                Emit(key, match);
+                Emit(key, match, @event, sequence);
             }
             return;
         }
@@ -387,6 +413,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             var waiting = state.Waiting ??= [];
             foreach (var match in completed)
             {
+                Debug.Assert(!match.IsPair, "only patterns without a skip strategy complete matches without nodes");
                 var at = waiting.Count;
                 while (at > 0 && Compare(waiting[at - 1].StartTimestamp, waiting[at - 1].StartSequence, match.StartTimestamp, match.StartSequence) > 0)
                 {
@@ -414,7 +441,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             }
             waiting.RemoveAt(0);
             Prune(ref state, earliest);
-            Emit(key, earliest);
+            Emit(key, earliest, default!, 0);
         }
         if (waiting.Count == 0)
         {
@@ -422,10 +449,17 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         }
     }
 
-    private void Emit(TKey key, in CompletedMatch<T> match)
+    private void Emit(TKey key, in CompletedMatch<T> match, T @event, long sequence)
     {
         Stats.Matches++;
-        _sink.OnMatch(new PatternResult<T, TKey>(key, match.Time, match.Head, _pattern.StepNamesArray));
+        if (match.Head is { } head)
+        {
+            _sink.OnMatch(new PatternResult<T, TKey>(key, match.Time, head, _pattern.StepNamesArray));
+        }
+        else
+        {
+            _sink.OnMatch(new PatternResult<T, TKey>(key, match.Time, match.PairFirst, @event, sequence, match.PairLastStep, _pattern.StepNamesArray));
+        }
     }
 
     private void Prune(ref KeyRuns<T> state, in CompletedMatch<T> match)
@@ -436,7 +470,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         switch (skip.Kind)
         {
             case SkipKind.SkipPastLastEvent:
-                (pruneTimestamp, pruneSequence, inclusive) = (match.Head.Timestamp, match.Head.Sequence, true);
+                (pruneTimestamp, pruneSequence, inclusive) = (match.Head!.Timestamp, match.Head.Sequence, true);
                 break;
             case SkipKind.SkipToNext:
                 (pruneTimestamp, pruneSequence, inclusive) = (match.StartTimestamp, match.StartSequence, true);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Diagnostics;
 using Cep.Nfa;
 
 namespace Cep.Runtime;
@@ -24,17 +26,59 @@ public sealed class OperatorOptions
     public long? IdlenessMs { get; init; }
 }
 
+/// <summary>One event of a match or a timed-out partial match: the event, its time, its arrival number in the
+/// operator and the index of the step that took it.</summary>
+public readonly record struct MatchedEvent<T>(T Event, long Timestamp, long Sequence, int Step);
+
 /// <summary>
-/// A match or a timed-out partial match, as handed to a sink. <see cref="Head"/> is the newest event;
-/// <see cref="Events"/> materialises them oldest first. Valid only during the sink call unless copied.
+/// A match or a timed-out partial match, as handed to a sink. <see cref="Count"/> and <see cref="CopyTo"/> read its
+/// events oldest first without allocating; <see cref="Head"/> is the newest event's shared-buffer node and
+/// <see cref="Events"/> materialises the nodes oldest first. Valid only during the sink call unless copied.
 /// </summary>
+/// <remarks>
+/// A match of one or two events that the operator never put in nodes (a partial match held its only event inline and
+/// the next event completed it; or such a partial match timed out) carries the events themselves: emitting it
+/// allocates nothing. <see cref="Head"/> then links new nodes on each call, so sinks that run for every record read
+/// the events through <see cref="CopyTo"/> or <see cref="Newest"/>.
+/// </remarks>
 public readonly struct PatternResult<T, TKey>
 {
+    // The newest event's node; in a result without nodes, the first event.
+    private readonly object? _head;
+    // Without nodes: the first event's step + 1 in the low 16 bits, and for a second event its step + 1 in the high
+    // 16 bits. 0: _head is a node. (Kept small: a result is built for every match.)
+    private readonly int _steps;
+    private readonly long _firstTimestamp;
+    private readonly long _firstSequence;
+    // Without nodes, a second event: the one that completed the match, at Time.
+    private readonly T _last;
+    private readonly long _lastSequence;
+
     public PatternResult(TKey key, long time, SharedBufferNode<T> head, IReadOnlyList<string> stepNames)
     {
+        ArgumentNullException.ThrowIfNull(head);
         Key = key;
         Time = time;
-        Head = head;
+        _head = head;
+        _last = default!;
+        StepNames = stepNames;
+    }
+
+    /// <summary>A result without nodes: <paramref name="first"/>, then, when <paramref name="lastStep"/> is not
+    /// negative, <paramref name="last"/> taken at <paramref name="time"/> (a match), else <paramref name="first"/>
+    /// alone (a partial match that timed out at <paramref name="time"/>).</summary>
+    internal PatternResult(TKey key, long time, in MatchedEvent<T> first, T last, long lastSequence, int lastStep, IReadOnlyList<string> stepNames)
+    {
+        Debug.Assert(!typeof(T).IsValueType, "only reference-type events are held without nodes");
+        Debug.Assert(first.Step is >= 0 and < ushort.MaxValue && lastStep < ushort.MaxValue, "steps fit 16 bits");
+        Key = key;
+        Time = time;
+        _head = first.Event;
+        _firstTimestamp = first.Timestamp;
+        _firstSequence = first.Sequence;
+        _steps = (first.Step + 1) | (lastStep >= 0 ? (lastStep + 1) << 16 : 0);
+        _last = last;
+        _lastSequence = lastSequence;
         StepNames = stepNames;
     }
 
@@ -43,16 +87,51 @@ public readonly struct PatternResult<T, TKey>
     /// <summary>Event time (or clock time) at which the record was decided.</summary>
     public long Time { get; }
 
-    public SharedBufferNode<T> Head { get; }
+    /// <summary>The newest event's node (for a result without nodes, a new chain on each call).</summary>
+    public SharedBufferNode<T> Head => _steps == 0 ? Node : Link();
 
     public IReadOnlyList<string> StepNames { get; }
+
+    /// <summary>How many events the result holds.</summary>
+    public int Count => _steps == 0 ? Node.Depth : _steps >>> 16 == 0 ? 1 : 2;
+
+    /// <summary>The event taken last.</summary>
+    public MatchedEvent<T> Newest => _steps == 0 ? Loose(Node) : _steps >>> 16 == 0 ? First : Second;
+
+    /// <summary>Copies the events into <paramref name="destination"/> in the order the pattern took them and
+    /// returns how many there are.</summary>
+    /// <exception cref="ArgumentException">The destination is shorter than <see cref="Count"/>.</exception>
+    public int CopyTo(Span<MatchedEvent<T>> destination)
+    {
+        var count = Count;
+        if (destination.Length < count)
+        {
+            throw new ArgumentException($"The result holds {count} events; the destination has room for {destination.Length}.", nameof(destination));
+        }
+        if (_steps != 0)
+        {
+            destination[0] = First;
+            if (count == 2)
+            {
+                destination[1] = Second;
+            }
+            return count;
+        }
+        var i = count;
+        for (SharedBufferNode<T>? node = Node; node is not null; node = node.Previous)
+        {
+            destination[--i] = Loose(node);
+        }
+        return count;
+    }
 
     /// <summary>The events in the order the pattern took them.</summary>
     public SharedBufferNode<T>[] Events()
     {
-        var events = new SharedBufferNode<T>[Head.Depth];
+        var head = Head;
+        var events = new SharedBufferNode<T>[head.Depth];
         var i = events.Length;
-        for (var node = Head; node is not null; node = node.Previous)
+        for (var node = head; node is not null; node = node.Previous)
         {
             events[--i] = node;
         }
@@ -74,6 +153,32 @@ public readonly struct PatternResult<T, TKey>
             ((List<T>)list).Add(node.Event);
         }
         return map;
+    }
+
+    private static MatchedEvent<T> Loose(SharedBufferNode<T> node) => new(node.Event, node.Timestamp, node.Sequence, node.Step);
+
+    private SharedBufferNode<T> Node => Unsafe.As<SharedBufferNode<T>>(_head) ?? throw NoEvents();
+
+    private static InvalidOperationException NoEvents() => new("This result holds no events (a default value).");
+
+    // Only for a result without nodes (_steps != 0).
+    private MatchedEvent<T> First => new(FirstEvent, _firstTimestamp, _firstSequence, (_steps & 0xFFFF) - 1);
+
+    private MatchedEvent<T> Second => new(_last, Time, _lastSequence, (_steps >>> 16) - 1);
+
+    private T FirstEvent
+    {
+        get
+        {
+            var head = _head;
+            return Unsafe.As<object?, T>(ref head);
+        }
+    }
+
+    private SharedBufferNode<T> Link()
+    {
+        var first = new SharedBufferNode<T>(FirstEvent, _firstTimestamp, _firstSequence, (_steps & 0xFFFF) - 1, null);
+        return _steps >>> 16 == 0 ? first : new SharedBufferNode<T>(_last, Time, _lastSequence, (_steps >>> 16) - 1, first);
     }
 }
 

@@ -24,6 +24,8 @@ internal sealed class ResultBatch : IRecordBacklog
 
     private readonly Entry[] _entries = new Entry[Capacity];
     private int _count;
+    // Scratch for one record's events while they are touched.
+    private MatchedEvent<JsonEvent>[] _events = new MatchedEvent<JsonEvent>[8];
     private bool _writing;
     // Where the loads of Touch go, so the JIT cannot drop them.
     private int _touched;
@@ -72,15 +74,22 @@ internal sealed class ResultBatch : IRecordBacklog
         var touched = 0;
         for (var i = 0; i < _count; i++)
         {
-            for (var node = _entries[i].Result.Head; node is not null; node = node.Previous)
+            ref readonly var result = ref _entries[i].Result;
+            if (_events.Length < result.Count)
             {
-                var raw = node.Event.Raw.Span;
+                _events = new MatchedEvent<JsonEvent>[Math.Max(result.Count, 2 * _events.Length)];
+            }
+            var count = result.CopyTo(_events);
+            for (var e = 0; e < count; e++)
+            {
+                var raw = _events[e].Event.Raw.Span;
                 if (raw.Length > 0)
                 {
                     touched += raw[0] + raw[^1];
                 }
             }
         }
+        Array.Clear(_events);
         _touched += touched;
     }
 

@@ -28,7 +28,7 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
     private readonly byte[] _matchPrefix;
     private readonly byte[]? _timeoutPrefix;
     private readonly byte[][] _stepPrefixes;
-    private SharedBufferNode<JsonEvent>[] _nodes = new SharedBufferNode<JsonEvent>[8];
+    private MatchedEvent<JsonEvent>[] _events = new MatchedEvent<JsonEvent>[8];
     private WriterNames? _writerNames;
     private long _errorsShown;
 
@@ -149,15 +149,15 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
         w.WriteNumber(WriterNames.TimeProperty, result.Time);
         w.WritePropertyName(WriterNames.EventsProperty);
         w.WriteStartObject();
-        var nodes = OldestFirst(result.Head, out var depth);
+        var events = OldestFirst(result, out var depth);
         // Steps in pattern order; within a step, events in the order the pattern took them.
         for (var step = 0; step < _stepCount; step++)
         {
             var started = false;
             for (var n = 0; n < depth; n++)
             {
-                var node = nodes[n];
-                if (node.Step != step)
+                ref readonly var matched = ref events[n];
+                if (matched.Step != step)
                 {
                     continue;
                 }
@@ -167,14 +167,14 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
                     w.WriteStartArray();
                     started = true;
                 }
-                w.WriteRawValue(node.Event.Raw.Span, skipInputValidation: true);
+                w.WriteRawValue(matched.Event.Raw.Span, skipInputValidation: true);
             }
             if (started)
             {
                 w.WriteEndArray();
             }
         }
-        Array.Clear(nodes, 0, depth);
+        Array.Clear(events, 0, depth);
         w.WriteEndObject();
     }
 
@@ -191,15 +191,15 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
         b.Write(""","time":"""u8);
         b.Write(result.Time);
         b.Write(""","events":{"""u8);
-        var nodes = OldestFirst(result.Head, out var depth);
+        var events = OldestFirst(result, out var depth);
         var firstStep = true;
         for (var step = 0; step < _stepCount; step++)
         {
             var started = false;
             for (var n = 0; n < depth; n++)
             {
-                var node = nodes[n];
-                if (node.Step != step)
+                ref readonly var matched = ref events[n];
+                if (matched.Step != step)
                 {
                     continue;
                 }
@@ -217,33 +217,29 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
                 {
                     b.Write((byte)',');
                 }
-                b.Write(node.Event.Raw.Span);
+                b.Write(matched.Event.Raw.Span);
             }
             if (started)
             {
                 b.Write((byte)']');
             }
         }
-        Array.Clear(nodes, 0, depth);
+        Array.Clear(events, 0, depth);
         b.Write("}}"u8);
         output.EndRawRecord();
     }
 
-    /// <summary>The result's events oldest first, in a reused array (the result's own Events() allocates one per record); clear it after use.</summary>
-    private SharedBufferNode<JsonEvent>[] OldestFirst(SharedBufferNode<JsonEvent> head, out int depth)
+    /// <summary>The result's events oldest first, in a reused array (the result's own Events() allocates nodes and an
+    /// array per record); clear it after use.</summary>
+    private MatchedEvent<JsonEvent>[] OldestFirst(in PatternResult<JsonEvent, RunKey> result, out int depth)
     {
-        depth = head.Depth;
-        if (_nodes.Length < depth)
+        depth = result.Count;
+        if (_events.Length < depth)
         {
-            _nodes = new SharedBufferNode<JsonEvent>[Math.Max(depth, _nodes.Length * 2)];
+            _events = new MatchedEvent<JsonEvent>[Math.Max(depth, _events.Length * 2)];
         }
-        var nodes = _nodes;
-        var i = depth;
-        for (var node = head; node is not null; node = node.Previous)
-        {
-            nodes[--i] = node;
-        }
-        return nodes;
+        result.CopyTo(_events);
+        return _events;
     }
 
     private static byte[] RecordPrefix(string rule, string type, string? output)
