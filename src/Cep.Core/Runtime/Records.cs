@@ -95,6 +95,13 @@ public readonly struct PatternResult<T, TKey>
     /// <summary>How many events the result holds.</summary>
     public int Count => _steps == 0 ? Node.Depth : _steps >>> 16 == 0 ? 1 : 2;
 
+    /// <summary>The event taken first.</summary>
+    public MatchedEvent<T> Oldest => _steps == 0 ? Loose(Node.Oldest) : First;
+
+    /// <summary>Whether the result is a chain of nodes (<see cref="Head"/> costs nothing); otherwise it holds its
+    /// one or two events itself.</summary>
+    internal bool HasNodes => _steps == 0;
+
     /// <summary>The event taken last.</summary>
     public MatchedEvent<T> Newest => _steps == 0 ? Loose(Node) : _steps >>> 16 == 0 ? First : Second;
 

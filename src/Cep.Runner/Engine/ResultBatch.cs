@@ -24,8 +24,6 @@ internal sealed class ResultBatch : IRecordBacklog
 
     private readonly Entry[] _entries = new Entry[Capacity];
     private int _count;
-    // Scratch for one record's events while they are touched.
-    private MatchedEvent<JsonEvent>[] _events = new MatchedEvent<JsonEvent>[8];
     private bool _writing;
     // Where the loads of Touch go, so the JIT cannot drop them.
     private int _touched;
@@ -75,22 +73,27 @@ internal sealed class ResultBatch : IRecordBacklog
         for (var i = 0; i < _count; i++)
         {
             ref readonly var result = ref _entries[i].Result;
-            if (_events.Length < result.Count)
+            if (result.HasNodes)
             {
-                _events = new MatchedEvent<JsonEvent>[Math.Max(result.Count, 2 * _events.Length)];
-            }
-            var count = result.CopyTo(_events);
-            for (var e = 0; e < count; e++)
-            {
-                var raw = _events[e].Event.Raw.Span;
-                if (raw.Length > 0)
+                for (var node = result.Head; node is not null; node = node.Previous)
                 {
-                    touched += raw[0] + raw[^1];
+                    touched += Touch(node.Event);
                 }
             }
+            else
+            {
+                // One or two events: the last one is the event being processed when the record was accepted,
+                // still in cache; the first is the one held since long ago.
+                touched += Touch(result.Oldest.Event);
+            }
         }
-        Array.Clear(_events);
         _touched += touched;
+    }
+
+    private static int Touch(JsonEvent @event)
+    {
+        var raw = @event.Raw.Span;
+        return raw.Length > 0 ? raw[0] + raw[^1] : 0;
     }
 
     private struct Entry

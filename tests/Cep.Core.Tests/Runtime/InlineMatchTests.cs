@@ -32,7 +32,9 @@ public class InlineMatchTests
         var events = new MatchedEvent<Ev>[2];
         Assert.Equal(2, match.CopyTo(events));
         Assert.Equal([new MatchedEvent<Ev>(a, 10, 0, 0), new MatchedEvent<Ev>(b, 30, 2, 1)], events);
+        Assert.Equal(events[0], match.Oldest);
         Assert.Equal(events[1], match.Newest);
+        Assert.False(match.HasNodes);
         // Nodes on demand read the same.
         Assert.Equal(["a", "b"], match.Events().Select(n => n.Event.Name));
         Assert.Equal([(10L, 0L, 0), (30L, 2L, 1)], match.Events().Select(n => (n.Timestamp, n.Sequence, n.Step)));
@@ -57,6 +59,29 @@ public class InlineMatchTests
         var node = timeout.Head;
         Assert.Same(a, node.Event);
         Assert.Null(node.Previous);
+    }
+
+    [Fact]
+    public void Match_OfThreeSteps_IsAChainOfNodes_ReadTheSameWay()
+    {
+        var pattern = Pattern.Begin<Ev>("a").Where(e => e.Kind == "a").FollowedBy("b").Where(e => e.Kind == "b").FollowedBy("c").Where(e => e.Kind == "c");
+        var sink = new CapturingSink();
+        var op = new KeyedPatternOperator<Ev, string>(pattern.Compile(), new OperatorOptions(), sink);
+        op.OnEvent(0, "k", new Ev("a", "a"), 10, 0);
+        op.OnEvent(0, "k", new Ev("b", "b"), 20, 0);
+        op.OnEvent(0, "k", new Ev("c", "c"), 30, 0);
+        op.EndInput(0);
+
+        var match = Assert.Single(sink.Matches);
+        Assert.True(match.HasNodes);
+        Assert.Equal(3, match.Count);
+        var events = new MatchedEvent<Ev>[4];
+        Assert.Equal(3, match.CopyTo(events));
+        Assert.Equal(["a", "b", "c"], events.Take(3).Select(e => e.Event.Name));
+        Assert.Equal([0, 1, 2], events.Take(3).Select(e => e.Step));
+        Assert.Equal("a", match.Oldest.Event.Name);
+        Assert.Equal(new MatchedEvent<Ev>(events[2].Event, 30, 2, 2), match.Newest);
+        Assert.Same(events[2].Event, match.Head.Event);
     }
 
     [Fact]
