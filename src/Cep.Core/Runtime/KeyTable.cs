@@ -152,6 +152,19 @@ internal sealed class KeyTable<TKey, TValue>
         }
     }
 
+    /// <summary>Asks the processor for the entry at <paramref name="handle"/> ahead of its use (the next timer to fire:
+    /// a timed-out key's entry is otherwise a cache miss when its deadline comes). Any handle is safe.</summary>
+    public unsafe void PrefetchHandle(int handle)
+    {
+        if (!Sse.IsSupported || handle <= 0 || handle > _entriesUsed)
+        {
+            return;
+        }
+        ref var entry = ref EntryAt(handle);
+        Sse.Prefetch0(Unsafe.AsPointer(ref entry));
+        Sse.Prefetch0((byte*)Unsafe.AsPointer(ref entry) + (Unsafe.SizeOf<Entry>() - 1));
+    }
+
     /// <summary>Whether <paramref name="handle"/> belongs to a key now. A handle outlives its key in queues that
     /// hold it (timers); after the key's removal it is free or another key's.</summary>
     public bool IsLive(int handle) => handle > 0 && handle <= _entriesUsed && EntryAt(handle).Hash != 0;

@@ -268,8 +268,16 @@ public sealed partial class KeyedPatternOperator<T, TKey>
 
     private void FireTimers(long time)
     {
-        while (_timers.TryPeek(out var handle, out var deadline) && deadline <= time)
+        while (_timers.TryPeek(out var handle, out var deadline))
         {
+            if (deadline > time)
+            {
+                // The next key to time out is read when a later call passes its deadline (W1: ~9 events later), and
+                // its entry is then a cache miss: ask for it now. (Prefetching its bucket too, once the entry had
+                // arrived, measured no better.)
+                _keys.PrefetchHandle(handle);
+                return;
+            }
             _timers.Dequeue();
             if (!IsDue(handle, deadline))
             {

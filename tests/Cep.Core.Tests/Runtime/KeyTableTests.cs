@@ -25,6 +25,27 @@ public sealed class KeyTableTests
     }
 
     [Fact]
+    public void PrefetchHandle_AnyHandle_ChangesNothing()
+    {
+        var table = new KeyTable<long, int>();
+        table.PrefetchHandle(1);
+        table.GetValueRefOrAddDefault(5, out _) = 50;
+        table.GetValueRefOrAddDefault(6, out _) = 60;
+        var handle = table.HandleOf(6);
+        table.Remove(6);
+
+        // A live handle, a freed one, and numbers no entry ever had: a timer queue may hold any of them.
+        foreach (var h in new[] { table.HandleOf(5), handle, 0, -1, 3, int.MaxValue })
+        {
+            table.PrefetchHandle(h);
+        }
+
+        Assert.Equal(1, table.Count);
+        Assert.Equal(50, table.GetValueRefOrNullRef(5));
+        Assert.False(table.IsLive(handle));
+    }
+
+    [Fact]
     public void GetValueRefOrNullRef_MissingKey_IsNullRef()
     {
         var table = new KeyTable<string, int>();
