@@ -60,14 +60,7 @@ internal struct Run<T>
     public readonly bool IsInline => _inlineStep != 0;
 
     /// <summary>The event held inline (only when <see cref="IsInline"/>).</summary>
-    public readonly T InlineEvent
-    {
-        get
-        {
-            var @event = _head;
-            return Unsafe.As<object?, T>(ref @event);
-        }
-    }
+    public readonly T InlineEvent => NodeFree.Event<T>(_head);
 
     /// <summary>The step that took the event held inline (only when <see cref="IsInline"/>).</summary>
     public readonly int InlineStep => _inlineStep - 1;
@@ -117,7 +110,7 @@ internal struct CompletedMatch<T>
 {
     // The head node; for a pair, the first event.
     private object? _head;
-    // 0: _head is a node. For a pair: the first event's step + 1 (low 16 bits), the last event's step + 1 (high).
+    // 0: _head is a node. For a pair: both events' steps (NodeFree.PackSteps).
     private int _pairSteps;
     public long StartTimestamp;
     public long StartSequence;
@@ -144,11 +137,11 @@ internal struct CompletedMatch<T>
     /// run's step <paramref name="lastStep"/> took, without nodes.</summary>
     public static CompletedMatch<T> Pair(in Run<T> run, int lastStep, long time)
     {
-        Debug.Assert(run.IsInline && lastStep is >= 0 and < ushort.MaxValue, "a pair starts with an inline event; steps fit 16 bits");
+        Debug.Assert(run.IsInline && lastStep >= 0, "a pair starts with an inline event and has a last one");
         return new()
         {
             _head = run.InlineEvent,
-            _pairSteps = (run.InlineStep + 1) | ((lastStep + 1) << 16),
+            _pairSteps = NodeFree.PackSteps(run.InlineStep, lastStep),
             StartTimestamp = run.StartTimestamp,
             StartSequence = run.StartSequence,
             Time = time,
@@ -161,17 +154,10 @@ internal struct CompletedMatch<T>
     public readonly SharedBufferNode<T>? Head => IsPair ? null : Unsafe.As<SharedBufferNode<T>>(_head);
 
     /// <summary>A pair's first event.</summary>
-    public readonly MatchedEvent<T> PairFirst
-    {
-        get
-        {
-            var head = _head;
-            return new MatchedEvent<T>(Unsafe.As<object?, T>(ref head), StartTimestamp, StartSequence, (_pairSteps & 0xFFFF) - 1);
-        }
-    }
+    public readonly MatchedEvent<T> PairFirst => new(NodeFree.Event<T>(_head), StartTimestamp, StartSequence, NodeFree.FirstStep(_pairSteps));
 
     /// <summary>The step that took a pair's last event.</summary>
-    public readonly int PairLastStep => (_pairSteps >>> 16) - 1;
+    public readonly int PairLastStep => NodeFree.LastStep(_pairSteps);
 
     /// <summary>The node of the first event: the end of the head's chain.</summary>
     public readonly SharedBufferNode<T> First => Head!.Oldest;

@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Cep.Nfa;
 
 namespace Cep.Runtime;
@@ -29,6 +29,27 @@ public sealed class OperatorOptions
 /// <summary>One event of a match or a timed-out partial match: the event, its time, its arrival number in the
 /// operator and the index of the step that took it.</summary>
 public readonly record struct MatchedEvent<T>(T Event, long Timestamp, long Sequence, int Step);
+
+/// <summary>How a run, a completed match and a result hold events without nodes: a reference-type event in an
+/// object slot, and the steps of a first and a last event packed in one int.</summary>
+internal static class NodeFree
+{
+    /// <summary>The event kept in an object slot (only reference-type events are kept there).</summary>
+    public static T Event<T>(object? slot) => Unsafe.As<object?, T>(ref slot);
+
+    /// <summary>The step of a first event and, unless <paramref name="last"/> is negative, of a last one: each plus
+    /// one, in 16 bits (never 0, so 0 can mean "no events without nodes").</summary>
+    public static int PackSteps(int first, int last)
+    {
+        Debug.Assert(first is >= 0 and < ushort.MaxValue && last < ushort.MaxValue, "steps fit 16 bits");
+        return (first + 1) | (last >= 0 ? (last + 1) << 16 : 0);
+    }
+
+    public static int FirstStep(int packed) => (packed & 0xFFFF) - 1;
+
+    /// <summary>The last event's step; -1 when there is only a first event.</summary>
+    public static int LastStep(int packed) => (packed >>> 16) - 1;
+}
 
 /// <summary>
 /// A match or a timed-out partial match, as handed to a sink. <see cref="Count"/> and <see cref="CopyTo"/> read its
@@ -70,13 +91,12 @@ public readonly struct PatternResult<T, TKey>
     internal PatternResult(TKey key, long time, in MatchedEvent<T> first, T last, long lastSequence, int lastStep, IReadOnlyList<string> stepNames)
     {
         Debug.Assert(!typeof(T).IsValueType, "only reference-type events are held without nodes");
-        Debug.Assert(first.Step is >= 0 and < ushort.MaxValue && lastStep < ushort.MaxValue, "steps fit 16 bits");
         Key = key;
         Time = time;
         _head = first.Event;
         _firstTimestamp = first.Timestamp;
         _firstSequence = first.Sequence;
-        _steps = (first.Step + 1) | (lastStep >= 0 ? (lastStep + 1) << 16 : 0);
+        _steps = NodeFree.PackSteps(first.Step, lastStep);
         _last = last;
         _lastSequence = lastSequence;
         StepNames = stepNames;
@@ -93,7 +113,7 @@ public readonly struct PatternResult<T, TKey>
     public IReadOnlyList<string> StepNames { get; }
 
     /// <summary>How many events the result holds.</summary>
-    public int Count => _steps == 0 ? Node.Depth : _steps >>> 16 == 0 ? 1 : 2;
+    public int Count => _steps == 0 ? Node.Depth : HasLast ? 2 : 1;
 
     /// <summary>The event taken first.</summary>
     public MatchedEvent<T> Oldest => _steps == 0 ? Loose(Node.Oldest) : First;
@@ -103,7 +123,7 @@ public readonly struct PatternResult<T, TKey>
     internal bool HasNodes => _steps == 0;
 
     /// <summary>The event taken last.</summary>
-    public MatchedEvent<T> Newest => _steps == 0 ? Loose(Node) : _steps >>> 16 == 0 ? First : Second;
+    public MatchedEvent<T> Newest => _steps == 0 ? Loose(Node) : HasLast ? Second : First;
 
     /// <summary>Copies the events into <paramref name="destination"/> in the order the pattern took them and
     /// returns how many there are.</summary>
@@ -169,23 +189,16 @@ public readonly struct PatternResult<T, TKey>
     private static InvalidOperationException NoEvents() => new("This result holds no events (a default value).");
 
     // Only for a result without nodes (_steps != 0).
-    private MatchedEvent<T> First => new(FirstEvent, _firstTimestamp, _firstSequence, (_steps & 0xFFFF) - 1);
+    private bool HasLast => NodeFree.LastStep(_steps) >= 0;
 
-    private MatchedEvent<T> Second => new(_last, Time, _lastSequence, (_steps >>> 16) - 1);
+    private MatchedEvent<T> First => new(NodeFree.Event<T>(_head), _firstTimestamp, _firstSequence, NodeFree.FirstStep(_steps));
 
-    private T FirstEvent
-    {
-        get
-        {
-            var head = _head;
-            return Unsafe.As<object?, T>(ref head);
-        }
-    }
+    private MatchedEvent<T> Second => new(_last, Time, _lastSequence, NodeFree.LastStep(_steps));
 
     private SharedBufferNode<T> Link()
     {
-        var first = new SharedBufferNode<T>(FirstEvent, _firstTimestamp, _firstSequence, (_steps & 0xFFFF) - 1, null);
-        return _steps >>> 16 == 0 ? first : new SharedBufferNode<T>(_last, Time, _lastSequence, (_steps >>> 16) - 1, first);
+        var first = new SharedBufferNode<T>(NodeFree.Event<T>(_head), _firstTimestamp, _firstSequence, NodeFree.FirstStep(_steps), null);
+        return HasLast ? new SharedBufferNode<T>(_last, Time, _lastSequence, NodeFree.LastStep(_steps), first) : first;
     }
 }
 
