@@ -135,6 +135,14 @@ public readonly struct PatternResult<T, TKey>
         {
             throw new ArgumentException($"The result holds {count} events; the destination has room for {destination.Length}.", nameof(destination));
         }
+        return CopyTo(destination, count);
+    }
+
+    /// <summary><see cref="CopyTo(Span{MatchedEvent{T}})"/> for a caller that has just read <see cref="Count"/> (to size
+    /// the destination): a chain is not walked a third time to count it again.</summary>
+    internal int CopyTo(Span<MatchedEvent<T>> destination, int count)
+    {
+        Debug.Assert(count == Count && destination.Length >= count, "count is this result's Count and fits");
         if (_steps != 0)
         {
             destination[0] = First;

@@ -238,7 +238,7 @@ internal sealed class RuleSink : IPatternSink<JsonEvent, RunKey>
         {
             _events = new MatchedEvent<JsonEvent>[Math.Max(depth, _events.Length * 2)];
         }
-        result.CopyTo(_events);
+        result.CopyTo(_events, depth);
         return _events;
     }
 
