@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using System.Text;
 using Cep.Runner.Cli;
 
@@ -68,7 +69,11 @@ internal sealed class CepProcess : IDisposable
 
     public CepProcess(params string[] args)
     {
-        var dll = System.IO.Path.Combine(AppContext.BaseDirectory, "cep.dll");
+        // The runner's own build output (see the project file): the cep.dll copied beside the tests is for in-process
+        // use, and in Release it lacks the runtime and composite image the runner ships with.
+        var dll = typeof(CepProcess).Assembly
+            .GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "CepRunnerDll").Value!;
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardInput = true,

@@ -1,15 +1,20 @@
 using System.Diagnostics;
+using System.Reflection;
 using System.Text;
 
 namespace Cep.State.Tests.Runner;
 
-/// <summary>Runs the real <c>cep</c> executable (built next to the tests) as a child process.</summary>
+/// <summary>Runs the real <c>cep</c> executable, as built, as a child process.</summary>
 internal static class CepProcess
 {
     /// <summary>Process-level tests run one at a time: their timings assume the machine is not busy with another.</summary>
     public const string Collection = "cep processes";
 
-    private static readonly string CepDll = Path.Combine(AppContext.BaseDirectory, "cep.dll");
+    /// <summary>The runner's own build output (see the project file): the cep.dll copied beside the tests is for
+    /// in-process use, and in Release it lacks the runtime and composite image the runner ships with.</summary>
+    private static readonly string CepDll = typeof(CepProcess).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "CepRunnerDll").Value!;
 
     public static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> args)
     {

@@ -22,7 +22,9 @@ public sealed class CrashRecoveryTests : IDisposable
         File.WriteAllText(_dir.File("rule.yaml"), OrderWorkload.Rule);
         OrderWorkload.WriteEvents(_dir.File("orders.jsonl"), EventCount);
 
+        var referenceTime = Stopwatch.StartNew();
         var reference = CepProcess.Run(_dir.Path, Args("ref.jsonl", "ref-timeouts.jsonl"));
+        var referenceMs = (int)Math.Max(referenceTime.ElapsedMilliseconds, 100);
         Assert.True(reference.Exit == 0, reference.Stderr);
         var expectedMain = File.ReadAllLines(_dir.File("ref.jsonl"));
         var expectedSide = File.ReadAllLines(_dir.File("ref-timeouts.jsonl"));
@@ -38,10 +40,10 @@ public sealed class CrashRecoveryTests : IDisposable
             Assert.True(budget.Elapsed < TimeSpan.FromSeconds(90), $"no finish after {attempt} attempts and {kills} kills");
             using var process = CepProcess.Start(_dir.Path, args, out var stderr);
 
-            // Kill early enough that a fast machine still kills the run several times (a whole run takes well under
-            // a second of processing after ~0.2 s of start-up); later attempts wait longer so the run always gets to
-            // finish, whatever the machine's speed.
-            var delay = random.Next(120, 450) + (attempt * 60);
+            // Kill at a random point of the first half of an uninterrupted run (measured above, start-up included: a
+            // run with checkpoints is no faster), so that however fast the machine and the runner, the first attempts
+            // are killed before they finish; later attempts wait longer so the run always gets to finish.
+            var delay = random.Next(referenceMs / 10, referenceMs / 2) + (attempt * referenceMs / 10);
             if (kills < 12 && !process.WaitForExit(delay))
             {
                 process.Kill(entireProcessTree: true);
