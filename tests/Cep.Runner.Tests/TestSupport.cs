@@ -69,8 +69,7 @@ internal sealed class CepProcess : IDisposable
 
     public CepProcess(params string[] args)
     {
-        // The runner's own build output (see the project file): the cep.dll copied beside the tests is for in-process
-        // use, and in Release it lacks the runtime and composite image the runner ships with.
+        // The runner as built, not the copy beside the tests (tests/CepRunnerDll.targets says why).
         var dll = typeof(CepProcess).Assembly
             .GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "CepRunnerDll").Value!;

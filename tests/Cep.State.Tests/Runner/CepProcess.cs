@@ -10,8 +10,7 @@ internal static class CepProcess
     /// <summary>Process-level tests run one at a time: their timings assume the machine is not busy with another.</summary>
     public const string Collection = "cep processes";
 
-    /// <summary>The runner's own build output (see the project file): the cep.dll copied beside the tests is for
-    /// in-process use, and in Release it lacks the runtime and composite image the runner ships with.</summary>
+    /// <summary>The runner as built, not the copy beside the tests (tests/CepRunnerDll.targets says why).</summary>
     private static readonly string CepDll = typeof(CepProcess).Assembly
         .GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "CepRunnerDll").Value!;
