@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text;
 using Cep.Runner.Cli;
+using Cep.Tests.Shared;
 
 namespace Cep.Runner.Tests;
 
@@ -69,10 +69,7 @@ internal sealed class CepProcess : IDisposable
 
     public CepProcess(params string[] args)
     {
-        // The runner as built, not the copy beside the tests (tests/CepRunnerDll.targets says why).
-        var dll = typeof(CepProcess).Assembly
-            .GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "CepRunnerDll").Value!;
+        var dll = CepRunnerDll.Path;
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardInput = true,

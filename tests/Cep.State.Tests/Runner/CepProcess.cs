@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text;
+using Cep.Tests.Shared;
 
 namespace Cep.State.Tests.Runner;
 
@@ -10,10 +10,7 @@ internal static class CepProcess
     /// <summary>Process-level tests run one at a time: their timings assume the machine is not busy with another.</summary>
     public const string Collection = "cep processes";
 
-    /// <summary>The runner as built, not the copy beside the tests (tests/CepRunnerDll.targets says why).</summary>
-    private static readonly string CepDll = typeof(CepProcess).Assembly
-        .GetCustomAttributes<AssemblyMetadataAttribute>()
-        .Single(a => a.Key == "CepRunnerDll").Value!;
+    private static readonly string CepDll = CepRunnerDll.Path;
 
     public static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> args)
     {
