@@ -4,6 +4,12 @@ using Cep.Rules.Events;
 
 namespace Cep.Rules;
 
+/// <summary>The key of an event as canonical JSON text, from the event and the dispatch values its parse gave.</summary>
+public delegate string KeySelector(JsonEvent evt, ReadOnlySpan<JsonValue> dispatch);
+
+/// <summary>The event time of an event in epoch ms, from the event and the dispatch values its parse gave; null when unusable.</summary>
+public delegate long? TimestampSelector(JsonEvent evt, ReadOnlySpan<JsonValue> dispatch);
+
 /// <summary>
 /// A rule ready to run: its compiled pattern (immutable, shared by every key) and the functions the runner
 /// needs per event (stream filter, key, timestamp). Built by <see cref="RuleLoader"/>.
@@ -17,9 +23,9 @@ public sealed class CompiledRule
         PatternSpec<JsonEvent> pattern,
         CompiledPattern<JsonEvent> compiled,
         IReadOnlySet<string>? streams,
-        Func<JsonEvent, string> keyOf,
+        KeySelector keyOf,
         bool isKeyed,
-        Func<JsonEvent, long?>? timestampOf,
+        TimestampSelector? timestampOf,
         string? timeField,
         long outOfOrdernessMs,
         long? idlenessMs,
@@ -65,13 +71,14 @@ public sealed class CompiledRule
     /// <summary>
     /// The event's key as canonical JSON text: <c>"u1"</c> with quotes, <c>42</c>, <c>["a",1]</c> for a composite
     /// key, <c>null</c> when the rule is unkeyed or the key field is missing or null. Equal values give equal text.
+    /// Reads the event's dispatch values as the parser gave them (<see cref="JsonEventParser"/>).
     /// </summary>
-    public Func<JsonEvent, string> KeyOf { get; }
+    public KeySelector KeyOf { get; }
 
     public bool IsKeyed { get; }
 
     /// <summary>Event time in epoch ms from the time field, null when it is missing or unusable; null itself for processing time.</summary>
-    public Func<JsonEvent, long?>? TimestampOf { get; }
+    public TimestampSelector? TimestampOf { get; }
 
     /// <summary>The time field's path (for messages about unusable timestamps); null for processing time.</summary>
     public string? TimeField { get; }

@@ -94,7 +94,7 @@ public sealed class SampleRulesTests
         Assert.True(set.Errors.Count == 0, string.Join(Environment.NewLine, set.Errors));
         var rule = Assert.Single(set.Rules);
 
-        var events = new List<(int Input, JsonEvent Event, long Timestamp, string Name)>();
+        var events = new List<(int Input, JsonEvent Event, long Timestamp, string Key, string Name)>();
         for (var input = 0; input < inputFiles.Length; input++)
         {
             var path = Path.Combine(RuleLoaderTests.RulesFolder, "samples", inputFiles[input]);
@@ -103,9 +103,10 @@ public sealed class SampleRulesTests
             foreach (var text in File.ReadLines(path))
             {
                 line++;
-                Assert.True(JsonEventParser.TryParse(Encoding.UTF8.GetBytes(text), stream, line, fields, out var e, out var error), error);
-                var timestamp = rule.TimestampOf is null ? events.Count : rule.TimestampOf(e) ?? throw new InvalidOperationException($"no timestamp in {path}:{line}");
-                events.Add((input, e, timestamp, $"{stream}#{line}"));
+                var dispatch = new JsonValue[fields.DispatchCount];
+                Assert.True(JsonEventParser.TryParse(Encoding.UTF8.GetBytes(text), stream, line, fields, dispatch, out var e, out var error), error);
+                var timestamp = rule.TimestampOf is null ? events.Count : rule.TimestampOf(e, dispatch) ?? throw new InvalidOperationException($"no timestamp in {path}:{line}");
+                events.Add((input, e, timestamp, rule.KeyOf(e, dispatch), $"{stream}#{line}"));
             }
         }
         // Inputs are read side by side: merge them by time (a stable sort keeps each file's own order).
@@ -123,9 +124,9 @@ public sealed class SampleRulesTests
             IdlenessMs = rule.IdlenessMs,
         };
         var op = new KeyedPatternOperator<JsonEvent, string>(rule.Compiled, options, sink);
-        foreach (var (input, e, timestamp, _) in events)
+        foreach (var (input, e, timestamp, key, _) in events)
         {
-            op.OnEvent(input, rule.KeyOf(e), e, timestamp, timestamp);
+            op.OnEvent(input, key, e, timestamp, timestamp);
         }
         for (var input = 0; input < inputFiles.Length; input++)
         {

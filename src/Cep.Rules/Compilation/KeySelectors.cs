@@ -14,11 +14,11 @@ internal static class KeySelectors
     /// <summary>The key of an unkeyed rule, and of an event whose key field is missing or null.</summary>
     public const string NullKey = "null";
 
-    public static Func<JsonEvent, string> Create(KeyDefinition? key, FieldTable fields)
+    public static KeySelector Create(KeyDefinition? key, FieldTable fields)
     {
         if (key is null)
         {
-            return static _ => NullKey;
+            return static (_, _) => NullKey;
         }
         switch (key.Kind)
         {
@@ -26,34 +26,35 @@ internal static class KeySelectors
                 return Part(key.Paths[0].Value, fields);
             case KeyKind.Composite:
                 var parts = key.Paths.Select(p => Part(p.Value, fields)).ToArray();
-                return e => Composite(parts, e);
+                return (e, d) => Composite(parts, e, d);
             default:
-                var byStream = new Dictionary<string, Func<JsonEvent, string>>(StringComparer.Ordinal);
+                var byStream = new Dictionary<string, KeySelector>(StringComparer.Ordinal);
                 foreach (var (stream, path) in key.PerStream)
                 {
                     byStream[stream] = Part(path.Value, fields);
                 }
                 // Only streams of the map reach the rule (its Streams); any other event has no key field.
-                return e => byStream.TryGetValue(e.Stream, out var part) ? part(e) : NullKey;
+                return (e, d) => byStream.TryGetValue(e.Stream, out var part) ? part(e, d) : NullKey;
         }
     }
 
-    private static Func<JsonEvent, string> Part(string path, FieldTable fields)
+    private static KeySelector Part(string path, FieldTable fields)
     {
         if (path == "$stream")
         {
             var cache = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-            return e => cache.GetOrAdd(e.Stream, static s => Canonical(JsonValue.From(s)));
+            return (e, _) => cache.GetOrAdd(e.Stream, static s => Canonical(JsonValue.From(s)));
         }
         var slot = fields.KeySlot(path);
-        return e => e.CanonicalText(slot);
+        // A dispatch slot: a value the parser hands over beside the event, not one the event keeps.
+        return (e, d) => e.CanonicalText((uint)slot < (uint)d.Length ? d[slot] : default);
     }
 
-    private static string Composite(Func<JsonEvent, string>[] parts, JsonEvent e)
+    private static string Composite(KeySelector[] parts, JsonEvent e, ReadOnlySpan<JsonValue> dispatch)
     {
         if (parts.Length == 2)
         {
-            return string.Concat("[", parts[0](e), ",", parts[1](e), "]");
+            return string.Concat("[", parts[0](e, dispatch), ",", parts[1](e, dispatch), "]");
         }
         var builder = new StringBuilder("[");
         for (var i = 0; i < parts.Length; i++)
@@ -62,7 +63,7 @@ internal static class KeySelectors
             {
                 builder.Append(',');
             }
-            builder.Append(parts[i](e));
+            builder.Append(parts[i](e, dispatch));
         }
         return builder.Append(']').ToString();
     }

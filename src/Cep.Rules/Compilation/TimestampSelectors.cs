@@ -13,11 +13,12 @@ internal static class TimestampSelectors
     /// <summary>Largest timestamp magnitude accepted: ±8.64e15 ms (±100 million days, as ECMAScript dates).</summary>
     public const double MaxAbsMilliseconds = 8.64e15;
 
-    public static Func<JsonEvent, long?> Create(TimeDefinition time, FieldTable fields)
+    public static TimestampSelector Create(TimeDefinition time, FieldTable fields)
     {
-        var slot = fields.Slot(time.Field.Value);
+        // A dispatch slot: read once when the event is dispatched (never undecoded: a time slot's strings are decoded).
+        var slot = fields.TimeSlot(time.Field.Value);
         var scale = time.Unit == Model.TimeUnit.Seconds ? 1000.0 : 1.0;
-        return e => FromValue(e.Get(slot), scale);
+        return (e, d) => FromValue((uint)slot < (uint)d.Length ? d[slot] : default, scale);
     }
 
     /// <summary>A number times <paramref name="scale"/> (fractions of a millisecond are floored), or an ISO-8601 string.</summary>

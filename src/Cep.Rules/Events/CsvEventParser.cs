@@ -74,6 +74,16 @@ public sealed class CsvEventParser
         long lineNumber,
         FieldTable fields,
         [NotNullWhen(true)] out JsonEvent? evt,
+        [NotNullWhen(false)] out string? error) =>
+        TryParse(utf8Line, lineNumber, fields, [], out evt, out error);
+
+    /// <summary>Parses a row; the values of the field table's dispatch slots go to <paramref name="dispatch"/> (see <see cref="JsonEventParser"/>).</summary>
+    public bool TryParse(
+        ReadOnlySpan<byte> utf8Line,
+        long lineNumber,
+        FieldTable fields,
+        Span<JsonValue> dispatch,
+        [NotNullWhen(true)] out JsonEvent? evt,
         [NotNullWhen(false)] out string? error)
     {
         string line;
@@ -87,13 +97,22 @@ public sealed class CsvEventParser
             error = "the line is not valid UTF-8";
             return false;
         }
-        return TryParse(line, lineNumber, fields, out evt, out error);
+        return TryParse(line, lineNumber, fields, dispatch, out evt, out error);
     }
 
     public bool TryParse(
         string line,
         long lineNumber,
         FieldTable fields,
+        [NotNullWhen(true)] out JsonEvent? evt,
+        [NotNullWhen(false)] out string? error) =>
+        TryParse(line, lineNumber, fields, [], out evt, out error);
+
+    private bool TryParse(
+        string line,
+        long lineNumber,
+        FieldTable fields,
+        Span<JsonValue> dispatch,
         [NotNullWhen(true)] out JsonEvent? evt,
         [NotNullWhen(false)] out string? error)
     {
@@ -141,7 +160,7 @@ public sealed class CsvEventParser
         }
         writer.WriteEndObject();
         writer.Flush();
-        return JsonEventParser.TryParse(_buffer.WrittenMemory, _stream, lineNumber, fields, out evt, out error);
+        return JsonEventParser.TryParse(_buffer.WrittenMemory, _stream, lineNumber, fields, dispatch, out evt, out error);
     }
 
     private static string TrimLineEnd(string line) => line.TrimEnd('\r', '\n');

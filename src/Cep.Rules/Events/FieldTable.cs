@@ -7,39 +7,97 @@ namespace Cep.Rules.Events;
 /// work in proportion to the fields rules use, not to its size. Register every path (compile every rule)
 /// before reading events: a path registered later reads as missing in events parsed before.
 /// </summary>
+/// <remarks>
+/// Two kinds of slot. A <em>value</em> slot (<see cref="Slot"/>) is kept in the event: conditions and emitted fields
+/// read it whenever they run, long after the event arrived. A <em>dispatch</em> slot (<see cref="KeySlot"/>,
+/// <see cref="TimeSlot"/>) is read once, when the runner hands the event to its rules — the key and the time — and
+/// is not kept: the parser leaves it in the caller's dispatch values (<see cref="JsonEventParser"/>). W1's event then
+/// keeps one value (its type) instead of three, 32 of its 144 bytes; a path both kinds read has both slots.
+/// </remarks>
 public sealed class FieldTable
 {
-    private readonly Dictionary<string, int> _slots = new(StringComparer.Ordinal);
-    private readonly List<string> _paths = [];
-    private readonly List<bool> _keyOnly = [];
+    private readonly Dictionary<string, int> _paths = new(StringComparer.Ordinal);
+    private readonly List<PathEntry> _entries = [];
     private readonly Lock _lock = new();
+    private int _valueCount;
+    private int _dispatchCount;
     private PathNode? _root;
 
-    /// <summary>Number of registered paths; slots are 0 to Count - 1.</summary>
+    /// <summary>Number of value slots (kept in events): 0 to Count - 1.</summary>
     public int Count
     {
         get
         {
             lock (_lock)
             {
-                return _paths.Count;
+                return _valueCount;
             }
         }
     }
 
-    /// <summary>Registers a dotted path (<c>user.id</c>) if it is new and returns its slot.</summary>
-    public int Slot(string dottedPath) => Register(dottedPath, keyOnly: false);
+    /// <summary>Number of dispatch slots (read when an event is dispatched, not kept): 0 to DispatchCount - 1.</summary>
+    public int DispatchCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _dispatchCount;
+            }
+        }
+    }
+
+    /// <summary>Registers a dotted path (<c>user.id</c>) as read from events and returns its value slot (<see cref="JsonEvent.Get"/>).</summary>
+    public int Slot(string dottedPath)
+    {
+        lock (_lock)
+        {
+            var entry = Entry(dottedPath);
+            if (entry.ValueSlot < 0)
+            {
+                entry.ValueSlot = _valueCount++;
+                _root = null;
+            }
+            return entry.ValueSlot;
+        }
+    }
 
     /// <summary>
-    /// Registers a path that a key selector reads through <see cref="JsonEvent.CanonicalText"/> only. Until some
-    /// other reader registers it with <see cref="Slot"/>, its plain-ASCII strings are left undecoded in events:
-    /// the key is cut from the raw bytes and no string is made for the field.
+    /// Registers a path that a key selector reads, when the event is dispatched, through
+    /// <see cref="JsonEvent.CanonicalText"/>; returns its dispatch slot. Unless another reader registers it, its
+    /// plain-ASCII strings are left undecoded: the key is cut from the raw bytes and no string is made for the field.
     /// </summary>
-    internal int KeySlot(string dottedPath) => Register(dottedPath, keyOnly: true);
+    internal int KeySlot(string dottedPath) => DispatchSlot(dottedPath, time: false);
 
-    private int Register(string dottedPath, bool keyOnly)
+    /// <summary>Registers a path that a timestamp selector reads when the event is dispatched; returns its dispatch slot.</summary>
+    internal int TimeSlot(string dottedPath) => DispatchSlot(dottedPath, time: true);
+
+    private int DispatchSlot(string dottedPath, bool time)
+    {
+        lock (_lock)
+        {
+            var entry = Entry(dottedPath);
+            if (entry.DispatchSlot < 0)
+            {
+                entry.DispatchSlot = _dispatchCount++;
+                _root = null;
+            }
+            if (time && !entry.TimeRead)
+            {
+                entry.TimeRead = true;
+                _root = null;
+            }
+            return entry.DispatchSlot;
+        }
+    }
+
+    private PathEntry Entry(string dottedPath)
     {
         ArgumentNullException.ThrowIfNull(dottedPath);
+        if (_paths.TryGetValue(dottedPath, out var index))
+        {
+            return _entries[index];
+        }
         foreach (var segment in dottedPath.Split('.'))
         {
             if (segment.Length == 0)
@@ -47,40 +105,36 @@ public sealed class FieldTable
                 throw new ArgumentException($"'{dottedPath}' is not a field path: it has an empty segment.", nameof(dottedPath));
             }
         }
-        lock (_lock)
-        {
-            if (_slots.TryGetValue(dottedPath, out var slot))
-            {
-                if (!keyOnly && _keyOnly[slot])
-                {
-                    _keyOnly[slot] = false;
-                    _root = null;
-                }
-                return slot;
-            }
-            slot = _paths.Count;
-            _paths.Add(dottedPath);
-            _keyOnly.Add(keyOnly);
-            _slots.Add(dottedPath, slot);
-            _root = null;
-            return slot;
-        }
+        var entry = new PathEntry(dottedPath);
+        _paths.Add(dottedPath, _entries.Count);
+        _entries.Add(entry);
+        return entry;
     }
 
-    /// <summary>The slot of a registered path, or -1.</summary>
+    /// <summary>The value slot of a registered path, or -1.</summary>
     public int Find(string dottedPath)
     {
         lock (_lock)
         {
-            return _slots.TryGetValue(dottedPath, out var slot) ? slot : -1;
+            return _paths.TryGetValue(dottedPath, out var index) ? _entries[index].ValueSlot : -1;
         }
     }
 
+    /// <summary>The dispatch slot of a registered path (read by a key or time selector), or -1.</summary>
+    public int FindDispatch(string dottedPath)
+    {
+        lock (_lock)
+        {
+            return _paths.TryGetValue(dottedPath, out var index) ? _entries[index].DispatchSlot : -1;
+        }
+    }
+
+    /// <summary>The path of a value slot.</summary>
     public string PathOf(int slot)
     {
         lock (_lock)
         {
-            return _paths[slot];
+            return _entries.Find(e => e.ValueSlot == slot)?.Path ?? throw new ArgumentOutOfRangeException(nameof(slot), slot, "no such value slot");
         }
     }
 
@@ -96,11 +150,24 @@ public sealed class FieldTable
             }
             lock (_lock)
             {
-                _root ??= PathNode.Build(_paths, _keyOnly);
+                _root ??= PathNode.Build(_entries, _valueCount, _dispatchCount);
                 return _root;
             }
         }
     }
+}
+
+/// <summary>A registered path and its slots (-1: none of that kind).</summary>
+internal sealed class PathEntry(string path)
+{
+    public string Path { get; } = path;
+
+    public int ValueSlot { get; set; } = -1;
+
+    public int DispatchSlot { get; set; } = -1;
+
+    /// <summary>A timestamp selector reads it: its strings must be decoded.</summary>
+    public bool TimeRead { get; set; }
 }
 
 /// <summary>One level of the path tree: the names below it, the slot of the path ending here (-1 if none).</summary>
@@ -120,14 +187,31 @@ internal sealed class PathNode
     /// <summary>The name is printable ASCII without quote or backslash: in JSON it is written as its own bytes.</summary>
     public bool PlainName { get; }
 
+    /// <summary>
+    /// Where the parser puts this path's value in its scratch of <see cref="SlotCount"/> values: the value slot when
+    /// it has one, else <see cref="ValueCount"/> plus its dispatch slot; -1 for a node no path ends at.
+    /// </summary>
     public int Slot { get; private set; } = -1;
+
+    /// <summary>The value slot of the path ending here (kept in the event), or -1.</summary>
+    public int ValueSlot { get; private set; } = -1;
 
     public PathNode[] Children { get; private set; } = [];
 
     /// <summary>Every slot strictly below this node: cleared when the node's value is replaced (last key wins).</summary>
     public int[] DescendantSlots { get; private set; } = [];
 
+    /// <summary>On the root: the parser's scratch length, value slots first, then dispatch slots.</summary>
     public int SlotCount { get; private set; }
+
+    /// <summary>On the root: how many of the scratch's values the event keeps (its value slots).</summary>
+    public int ValueCount { get; private set; }
+
+    /// <summary>
+    /// On the root: scratch positions to copy once a line is read, (value slot, dispatch position) for each path
+    /// read both ways, so the parser fills one place per path.
+    /// </summary>
+    public (int From, int To)[] Copies { get; private set; } = [];
 
     /// <summary>Only key selectors read this path's value, so its plain-ASCII strings may stay undecoded.</summary>
     public bool KeyOnly { get; private set; }
@@ -135,13 +219,18 @@ internal sealed class PathNode
     /// <summary>Strings recently read at this path (field values such as event types repeat).</summary>
     public StringCache Strings { get; } = new();
 
-    public static PathNode Build(IReadOnlyList<string> paths, IReadOnlyList<bool> keyOnly)
+    public static PathNode Build(IReadOnlyList<PathEntry> entries, int valueCount, int dispatchCount)
     {
-        var root = new PathNode(string.Empty) { SlotCount = paths.Count };
-        for (var slot = 0; slot < paths.Count; slot++)
+        var root = new PathNode(string.Empty) { SlotCount = valueCount + dispatchCount, ValueCount = valueCount };
+        var copies = new List<(int, int)>();
+        foreach (var entry in entries)
         {
+            if (entry.ValueSlot < 0 && entry.DispatchSlot < 0)
+            {
+                continue;
+            }
             var node = root;
-            foreach (var segment in paths[slot].Split('.'))
+            foreach (var segment in entry.Path.Split('.'))
             {
                 var child = Array.Find(node.Children, c => c.Name == segment);
                 if (child is null)
@@ -151,9 +240,15 @@ internal sealed class PathNode
                 }
                 node = child;
             }
-            node.Slot = slot;
-            node.KeyOnly = keyOnly[slot];
+            node.ValueSlot = entry.ValueSlot;
+            node.Slot = entry.ValueSlot >= 0 ? entry.ValueSlot : valueCount + entry.DispatchSlot;
+            node.KeyOnly = entry.ValueSlot < 0 && !entry.TimeRead;
+            if (entry.ValueSlot >= 0 && entry.DispatchSlot >= 0)
+            {
+                copies.Add((entry.ValueSlot, valueCount + entry.DispatchSlot));
+            }
         }
+        root.Copies = [.. copies];
         root.CollectDescendants();
         return root;
     }

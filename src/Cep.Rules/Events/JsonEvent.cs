@@ -6,54 +6,29 @@ using Cep.Rules.Compilation;
 namespace Cep.Rules.Events;
 
 /// <summary>
-/// One input event: its exact bytes (written to outputs as read) and the values of the registered field
-/// paths, parsed once when the event was read. Immutable.
+/// One input event: its exact bytes (written to outputs as read) and the values of the registered value slots,
+/// parsed once when the event was read. Immutable.
 /// </summary>
 /// <remarks>
 /// A line of up to <see cref="MaxInlineBytes"/> bytes is held inside the event object (see <see cref="Create"/>),
 /// longer ones in an array of their own: an event the engine keeps is then one object, not two, for the garbage
 /// collector to trace and copy, and writing it into a record reads one object instead of following a pointer.
-/// The first <see cref="InlineSlots"/> values live in the event object itself, the rest in an array: a rule
-/// typically reads a type, a time and a key, so an event the engine keeps is one object fewer for the garbage
-/// collector to trace and copy than with every value in an array.
-/// A plain-ASCII string in a field that only keys read stays undecoded (see <see cref="FieldTable"/>): the key
-/// is cut from the raw bytes, so such an event holds one string less. <see cref="Get"/> decodes it on demand.
+/// Up to three values live in the event object itself, in a field of exactly their size (more go to an array).
+/// Fields read only to dispatch the event — its key and its time — are not kept at all (see <see cref="FieldTable"/>):
+/// the parser hands them to the caller beside the event. W1's event keeps its type only: 112 bytes instead of 144,
+/// a quarter less allocated per run and held per pending match (W1 end to end 2-4 % less CPU, docs/performance.md).
 /// </remarks>
 public abstract class JsonEvent
 {
-    internal const int InlineSlots = 3;
-
     /// <summary>The longest line held inside the event object.</summary>
     internal const int MaxInlineBytes = 252;
 
-    private readonly JsonValue _v0;
-    private readonly JsonValue _v1;
-    private readonly JsonValue _v2;
-    private readonly JsonValue[]? _more;
-
-    /// <summary>The bytes are the subclass's: inline (<see cref="InlineJsonEvent{TBuffer}"/>) or in an array
-    /// (<see cref="ArrayJsonEvent"/>), so the common, inline event carries no array field.</summary>
-    private protected JsonEvent(string stream, long line, ReadOnlySpan<JsonValue> values)
+    /// <summary>The values and bytes are the subclass's: inline (<see cref="InlineJsonEvent{TValues, TBuffer}"/>), so
+    /// the common event is one object of the size its line and its value slots need, or in arrays (<see cref="ArrayJsonEvent"/>).</summary>
+    private protected JsonEvent(string stream, long line)
     {
         Stream = stream;
         Line = line;
-        switch (values.Length)
-        {
-            case > InlineSlots:
-                _more = values[InlineSlots..].ToArray();
-                goto case 3;
-            case 3:
-                _v2 = values[2];
-                goto case 2;
-            case 2:
-                _v1 = values[1];
-                goto case 1;
-            case 1:
-                _v0 = values[0];
-                break;
-            default:
-                break;
-        }
     }
 
     /// <summary>The name of the input the event came from.</summary>
@@ -66,27 +41,38 @@ public abstract class JsonEvent
     public EventBytes Raw => new(RawSpan);
 
     /// <summary>An event holding a copy of <paramref name="raw"/>, inside the event object when it is short enough.</summary>
-    /// <param name="values">The slot values; copied, so the caller may reuse the storage.</param>
-    /// <remarks>The buffer sizes are 4 more than a multiple of 8: after the base fields (a multiple of 8) and the
-    /// 4-byte length, the object then ends where the allocator's 8-byte rounding would end it anyway.</remarks>
-    internal static JsonEvent Create(string stream, long line, ReadOnlySpan<byte> raw, ReadOnlySpan<JsonValue> values) => raw.Length switch
+    /// <param name="values">The value slots' values (<see cref="FieldTable.Slot"/>); copied, so the caller may reuse
+    /// the storage. Up to three are held inside the event object, in a field of exactly their size.</param>
+    internal static JsonEvent Create(string stream, long line, ReadOnlySpan<byte> raw, ReadOnlySpan<JsonValue> values) => values.Length switch
     {
-        <= 20 => new InlineJsonEvent<InlineBytes20>(stream, line, raw, values),
-        <= 28 => new InlineJsonEvent<InlineBytes28>(stream, line, raw, values),
-        <= 36 => new InlineJsonEvent<InlineBytes36>(stream, line, raw, values),
-        <= 44 => new InlineJsonEvent<InlineBytes44>(stream, line, raw, values),
-        <= 52 => new InlineJsonEvent<InlineBytes52>(stream, line, raw, values),
-        <= 60 => new InlineJsonEvent<InlineBytes60>(stream, line, raw, values),
-        <= 68 => new InlineJsonEvent<InlineBytes68>(stream, line, raw, values),
-        <= 76 => new InlineJsonEvent<InlineBytes76>(stream, line, raw, values),
-        <= 92 => new InlineJsonEvent<InlineBytes92>(stream, line, raw, values),
-        <= 108 => new InlineJsonEvent<InlineBytes108>(stream, line, raw, values),
-        <= 124 => new InlineJsonEvent<InlineBytes124>(stream, line, raw, values),
-        <= 156 => new InlineJsonEvent<InlineBytes156>(stream, line, raw, values),
-        <= 188 => new InlineJsonEvent<InlineBytes188>(stream, line, raw, values),
-        <= 220 => new InlineJsonEvent<InlineBytes220>(stream, line, raw, values),
-        <= MaxInlineBytes => new InlineJsonEvent<InlineBytes252>(stream, line, raw, values),
-        _ => new ArrayJsonEvent(stream, line, raw.ToArray(), values),
+        0 => Create<NoValues>(stream, line, raw, values),
+        1 => Create<Values1>(stream, line, raw, values),
+        2 => Create<Values2>(stream, line, raw, values),
+        3 => Create<Values3>(stream, line, raw, values),
+        _ => Create<ValuesArray>(stream, line, raw, values),
+    };
+
+    /// <remarks>The buffers (the line's length in 4 bytes, then the line) are multiples of 8: after the base fields and
+    /// the values (multiples of 8 too), the object ends where the allocator's 8-byte rounding would end it anyway.</remarks>
+    private static JsonEvent Create<TValues>(string stream, long line, ReadOnlySpan<byte> raw, ReadOnlySpan<JsonValue> values)
+        where TValues : struct, IEventValues<TValues> => raw.Length switch
+    {
+        <= 20 => new InlineJsonEvent<TValues, InlineBytes24>(stream, line, raw, TValues.From(values)),
+        <= 28 => new InlineJsonEvent<TValues, InlineBytes32>(stream, line, raw, TValues.From(values)),
+        <= 36 => new InlineJsonEvent<TValues, InlineBytes40>(stream, line, raw, TValues.From(values)),
+        <= 44 => new InlineJsonEvent<TValues, InlineBytes48>(stream, line, raw, TValues.From(values)),
+        <= 52 => new InlineJsonEvent<TValues, InlineBytes56>(stream, line, raw, TValues.From(values)),
+        <= 60 => new InlineJsonEvent<TValues, InlineBytes64>(stream, line, raw, TValues.From(values)),
+        <= 68 => new InlineJsonEvent<TValues, InlineBytes72>(stream, line, raw, TValues.From(values)),
+        <= 76 => new InlineJsonEvent<TValues, InlineBytes80>(stream, line, raw, TValues.From(values)),
+        <= 92 => new InlineJsonEvent<TValues, InlineBytes96>(stream, line, raw, TValues.From(values)),
+        <= 108 => new InlineJsonEvent<TValues, InlineBytes112>(stream, line, raw, TValues.From(values)),
+        <= 124 => new InlineJsonEvent<TValues, InlineBytes128>(stream, line, raw, TValues.From(values)),
+        <= 156 => new InlineJsonEvent<TValues, InlineBytes160>(stream, line, raw, TValues.From(values)),
+        <= 188 => new InlineJsonEvent<TValues, InlineBytes192>(stream, line, raw, TValues.From(values)),
+        <= 220 => new InlineJsonEvent<TValues, InlineBytes224>(stream, line, raw, TValues.From(values)),
+        <= MaxInlineBytes => new InlineJsonEvent<TValues, InlineBytes256>(stream, line, raw, TValues.From(values)),
+        _ => new ArrayJsonEvent(stream, line, raw.ToArray(), values.ToArray()),
     };
 
     /// <summary>The raw bytes, wherever they are held.</summary>
@@ -94,58 +80,34 @@ public abstract class JsonEvent
 
     private protected abstract ReadOnlySpan<byte> RawBytes();
 
-    /// <summary>The value at a registered path; missing when the path is absent or goes through a non-object.</summary>
-    public JsonValue Get(int slot)
-    {
-        var value = Slot(slot);
-        return value.IsUndecoded ? Decode(value) : value;
-    }
-
-    /// <summary>Decodes a string left undecoded (key-only fields). Apart from <see cref="Get"/> so that the common
-    /// path stays small enough for the JIT to inline into compiled conditions (with this branch inline, a
-    /// single-comparison condition took 14 ns instead of 3).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private JsonValue Decode(JsonValue value) =>
-        JsonValue.From(Encoding.ASCII.GetString(RawSpan.Slice(value.UndecodedOffset, value.UndecodedLength)));
+    /// <summary>The value at a registered value slot (<see cref="FieldTable.Slot"/>); missing when the path is absent
+    /// or goes through a non-object, and for a slot the event does not keep.</summary>
+    public abstract JsonValue Get(int slot);
 
     /// <summary>
-    /// The canonical JSON text of the value at <paramref name="slot"/> (as <see cref="KeySelectors.Canonical"/>):
-    /// for an undecoded plain-ASCII string that is exactly its quoted token in the raw bytes.
+    /// The canonical JSON text (as <see cref="KeySelectors.Canonical"/>) of <paramref name="value"/>, a dispatch value
+    /// the parser read from this event: for an undecoded plain-ASCII string that is exactly its quoted token in the
+    /// event's raw bytes.
     /// </summary>
-    internal string CanonicalText(int slot)
-    {
-        if (Slot(slot) is { IsUndecoded: true } value)
-        {
-            return Encoding.ASCII.GetString(RawSpan.Slice(value.UndecodedOffset - 1, value.UndecodedLength + 2));
-        }
-        return KeySelectors.Canonical(Get(slot));
-    }
+    internal string CanonicalText(JsonValue value) => value.IsUndecoded
+        ? Encoding.ASCII.GetString(RawSpan.Slice(value.UndecodedOffset - 1, value.UndecodedLength + 2))
+        : KeySelectors.Canonical(value);
 
     /// <summary>
-    /// True when the value at <paramref name="slot"/> is a number whose canonical JSON text is an integer (integral,
-    /// within ±2^53, as <see cref="JsonValue.ToJson"/> prints it): the runner keeps such keys as numbers.
+    /// True when <paramref name="value"/> is a number whose canonical JSON text is an integer (integral, within
+    /// ±2^53, as <see cref="JsonValue.ToJson"/> prints it): the runner keeps such keys as numbers.
     /// </summary>
-    internal bool TryGetInteger(int slot, out long value)
+    internal static bool TryGetInteger(JsonValue value, out long integer)
     {
-        var v = Slot(slot);
-        var number = v.Number;
-        if (v.Kind == JsonKind.Number && Math.Abs(number) <= 9007199254740992d && Math.Floor(number) == number)
+        var number = value.Number;
+        if (value.Kind == JsonKind.Number && Math.Abs(number) <= 9007199254740992d && Math.Floor(number) == number)
         {
-            value = (long)number;
+            integer = (long)number;
             return true;
         }
-        value = 0;
+        integer = 0;
         return false;
     }
-
-    /// <summary>The stored value of a slot (an undecoded string as it is); missing for an unknown slot.</summary>
-    private JsonValue Slot(int slot) => slot switch
-    {
-        0 => _v0,
-        1 => _v1,
-        2 => _v2,
-        _ => _more is { } more && (uint)(slot - InlineSlots) < (uint)more.Length ? more[slot - InlineSlots] : default,
-    };
 
     public override string ToString() => Encoding.UTF8.GetString(RawSpan);
 }
@@ -164,119 +126,207 @@ public readonly ref struct EventBytes
     public byte[] ToArray() => Span.ToArray();
 }
 
-/// <summary>An event whose bytes are held in the object itself, in a buffer of <typeparamref name="TBuffer"/>'s size.</summary>
-internal sealed class InlineJsonEvent<TBuffer> : JsonEvent
+/// <summary>An event whose values and bytes are held in the object itself, in fields of <typeparamref name="TValues"/>'s
+/// and <typeparamref name="TBuffer"/>'s sizes.</summary>
+internal sealed class InlineJsonEvent<TValues, TBuffer> : JsonEvent
+    where TValues : struct, IEventValues<TValues>
     where TBuffer : struct
 {
-    private readonly int _length;
+    private readonly TValues _values;
+
+    // The line's length (4 bytes), then the line. The length in a field of its own was laid out before the values,
+    // with 4 bytes of padding: W1's event took 120 bytes instead of 112.
     private TBuffer _bytes;
 
-    public InlineJsonEvent(string stream, long line, ReadOnlySpan<byte> raw, ReadOnlySpan<JsonValue> values)
-        : base(stream, line, values)
+    public InlineJsonEvent(string stream, long line, ReadOnlySpan<byte> raw, TValues values)
+        : base(stream, line)
     {
-        _length = raw.Length;
-        raw.CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.As<TBuffer, byte>(ref _bytes), Unsafe.SizeOf<TBuffer>()));
+        _values = values;
+        var buffer = MemoryMarshal.CreateSpan(ref Unsafe.As<TBuffer, byte>(ref _bytes), Unsafe.SizeOf<TBuffer>());
+        Unsafe.WriteUnaligned(ref buffer[0], raw.Length);
+        raw.CopyTo(buffer[sizeof(int)..]);
     }
 
-    private protected override ReadOnlySpan<byte> RawBytes() =>
-        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<TBuffer, byte>(ref Unsafe.AsRef(in _bytes)), _length);
+    public override JsonValue Get(int slot) => _values.Get(slot);
+
+    private protected override ReadOnlySpan<byte> RawBytes()
+    {
+        ref var first = ref Unsafe.As<TBuffer, byte>(ref Unsafe.AsRef(in _bytes));
+        return MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref first, sizeof(int)), Unsafe.ReadUnaligned<int>(ref first));
+    }
 }
 
-/// <summary>An event whose line is too long to hold inline: its bytes are in an array of their own.</summary>
-internal sealed class ArrayJsonEvent(string stream, long line, byte[] raw, ReadOnlySpan<JsonValue> values)
-    : JsonEvent(stream, line, values)
+/// <summary>An event whose line is too long to hold inline: its bytes and values are in arrays of their own.</summary>
+internal sealed class ArrayJsonEvent(string stream, long line, byte[] raw, JsonValue[] values)
+    : JsonEvent(stream, line)
 {
     private readonly byte[] _raw = raw;
+    private readonly JsonValue[] _values = values;
+
+    public override JsonValue Get(int slot) => (uint)slot < (uint)_values.Length ? _values[slot] : default;
 
     private protected override ReadOnlySpan<byte> RawBytes() => _raw;
 }
 
-[InlineArray(20)]
-internal struct InlineBytes20
+/// <summary>An event's value slots, held in the event object: a struct per count, so the object has exactly their size.</summary>
+internal interface IEventValues<TSelf>
+    where TSelf : struct, IEventValues<TSelf>
+{
+    static abstract TSelf From(ReadOnlySpan<JsonValue> values);
+
+    JsonValue Get(int slot);
+}
+
+internal readonly struct NoValues : IEventValues<NoValues>
+{
+    public static NoValues From(ReadOnlySpan<JsonValue> values) => default;
+
+    public JsonValue Get(int slot) => default;
+}
+
+[InlineArray(1)]
+internal struct Values1 : IEventValues<Values1>
+{
+    private JsonValue _first;
+
+    public static Values1 From(ReadOnlySpan<JsonValue> values)
+    {
+        var held = default(Values1);
+        values.CopyTo(held);
+        return held;
+    }
+
+    public readonly JsonValue Get(int slot) => slot == 0 ? _first : default;
+}
+
+[InlineArray(2)]
+internal struct Values2 : IEventValues<Values2>
+{
+    private JsonValue _first;
+
+    public static Values2 From(ReadOnlySpan<JsonValue> values)
+    {
+        var held = default(Values2);
+        values.CopyTo(held);
+        return held;
+    }
+
+    public readonly JsonValue Get(int slot) => (uint)slot < 2 ? Unsafe.Add(ref Unsafe.AsRef(in _first), slot) : default;
+}
+
+[InlineArray(3)]
+internal struct Values3 : IEventValues<Values3>
+{
+    private JsonValue _first;
+
+    public static Values3 From(ReadOnlySpan<JsonValue> values)
+    {
+        var held = default(Values3);
+        values.CopyTo(held);
+        return held;
+    }
+
+    public readonly JsonValue Get(int slot) => (uint)slot < 3 ? Unsafe.Add(ref Unsafe.AsRef(in _first), slot) : default;
+}
+
+/// <summary>More than three values: in an array of their own, one object more.</summary>
+internal readonly struct ValuesArray : IEventValues<ValuesArray>
+{
+    private readonly JsonValue[] _values;
+
+    private ValuesArray(JsonValue[] values) => _values = values;
+
+    public static ValuesArray From(ReadOnlySpan<JsonValue> values) => new(values.ToArray());
+
+    public JsonValue Get(int slot) => (uint)slot < (uint)_values.Length ? _values[slot] : default;
+}
+
+[InlineArray(24)]
+internal struct InlineBytes24
 {
     private byte _first;
 }
 
-[InlineArray(28)]
-internal struct InlineBytes28
+[InlineArray(32)]
+internal struct InlineBytes32
 {
     private byte _first;
 }
 
-[InlineArray(36)]
-internal struct InlineBytes36
+[InlineArray(40)]
+internal struct InlineBytes40
 {
     private byte _first;
 }
 
-[InlineArray(44)]
-internal struct InlineBytes44
+[InlineArray(48)]
+internal struct InlineBytes48
 {
     private byte _first;
 }
 
-[InlineArray(52)]
-internal struct InlineBytes52
+[InlineArray(56)]
+internal struct InlineBytes56
 {
     private byte _first;
 }
 
-[InlineArray(60)]
-internal struct InlineBytes60
+[InlineArray(64)]
+internal struct InlineBytes64
 {
     private byte _first;
 }
 
-[InlineArray(68)]
-internal struct InlineBytes68
+[InlineArray(72)]
+internal struct InlineBytes72
 {
     private byte _first;
 }
 
-[InlineArray(76)]
-internal struct InlineBytes76
+[InlineArray(80)]
+internal struct InlineBytes80
 {
     private byte _first;
 }
 
-[InlineArray(92)]
-internal struct InlineBytes92
+[InlineArray(96)]
+internal struct InlineBytes96
 {
     private byte _first;
 }
 
-[InlineArray(108)]
-internal struct InlineBytes108
+[InlineArray(112)]
+internal struct InlineBytes112
 {
     private byte _first;
 }
 
-[InlineArray(124)]
-internal struct InlineBytes124
+[InlineArray(128)]
+internal struct InlineBytes128
 {
     private byte _first;
 }
 
-[InlineArray(156)]
-internal struct InlineBytes156
+[InlineArray(160)]
+internal struct InlineBytes160
 {
     private byte _first;
 }
 
-[InlineArray(188)]
-internal struct InlineBytes188
+[InlineArray(192)]
+internal struct InlineBytes192
 {
     private byte _first;
 }
 
-[InlineArray(220)]
-internal struct InlineBytes220
+[InlineArray(224)]
+internal struct InlineBytes224
 {
     private byte _first;
 }
 
-[InlineArray(252)]
-internal struct InlineBytes252
+[InlineArray(256)]
+internal struct InlineBytes256
 {
     private byte _first;
 }

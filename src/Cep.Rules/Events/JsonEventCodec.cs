@@ -286,8 +286,8 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
                 {
                     throw new InvalidDataException("saved event has a string value outside printable ASCII where its raw bytes are referenced");
                 }
-                // As the parser leaves it: undecoded where only keys read the path, else through the path's cache.
-                return node.KeyOnly ? JsonValue.Undecoded(offset, length) : JsonValue.From(node.Strings.Get(text));
+                // As the parser leaves a value slot's string: decoded, through the path's cache.
+                return JsonValue.From(node.Strings.Get(text));
             case Tag.String:
                 return JsonValue.From(block.Text());
             case Tag.Array:
@@ -506,7 +506,8 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
     }
 
     /// <summary>
-    /// What the parser fills with a field table: every slot's path and whether only keys read it. Its hash tags stored
+    /// What the parser keeps in events with a field table: every value slot's path (dispatch slots are not kept, so
+    /// not stored; a value slot's strings are always decoded, so its marker is always 'v'). Its hash tags stored
     /// values, so they are used only by a run whose parser would read the same values from the raw bytes.
     /// </summary>
     private sealed class Layout
@@ -514,9 +515,9 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
         public Layout(PathNode root)
         {
             Root = root;
-            Nodes = new PathNode[root.SlotCount];
-            Hints = new int[root.SlotCount];
-            var paths = new string[root.SlotCount];
+            Nodes = new PathNode[root.ValueCount];
+            Hints = new int[root.ValueCount];
+            var paths = new string[root.ValueCount];
             Collect(root, string.Empty, paths);
             var crc = 0xFFFFFFFFu;
             for (var slot = 0; slot < Nodes.Length; slot++)
@@ -548,10 +549,10 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
             foreach (var child in node.Children)
             {
                 var path = prefix.Length == 0 ? child.Name : prefix + "." + child.Name;
-                if (child.Slot >= 0)
+                if (child.ValueSlot >= 0)
                 {
-                    Nodes[child.Slot] = child;
-                    paths[child.Slot] = path;
+                    Nodes[child.ValueSlot] = child;
+                    paths[child.ValueSlot] = path;
                 }
                 Collect(child, path, paths);
             }

@@ -24,13 +24,29 @@ public static class JsonEventParser
 
     /// <summary>
     /// Parses a line holding one JSON object. The event keeps its own copy of the object's bytes, so the
-    /// caller may reuse its buffer. Fails when the line is not valid JSON or not an object.
+    /// caller may reuse its buffer. Fails when the line is not valid JSON or not an object. The values of dispatch
+    /// slots (keys and times, <see cref="FieldTable"/>) are read and dropped: for tools and tests that need only the event.
     /// </summary>
     public static bool TryParse(
         ReadOnlyMemory<byte> utf8Line,
         string stream,
         long line,
         FieldTable fields,
+        [NotNullWhen(true)] out JsonEvent? evt,
+        [NotNullWhen(false)] out string? error) =>
+        TryParse(utf8Line, stream, line, fields, [], out evt, out error);
+
+    /// <summary>
+    /// Parses a line holding one JSON object, as <see cref="TryParse(ReadOnlyMemory{byte}, string, long, FieldTable, out JsonEvent?, out string?)"/>,
+    /// and puts the values of the field table's dispatch slots into <paramref name="dispatch"/> (as many as fit;
+    /// <see cref="FieldTable.DispatchCount"/> is enough), for the event's key and time selectors.
+    /// </summary>
+    public static bool TryParse(
+        ReadOnlyMemory<byte> utf8Line,
+        string stream,
+        long line,
+        FieldTable fields,
+        Span<JsonValue> dispatch,
         [NotNullWhen(true)] out JsonEvent? evt,
         [NotNullWhen(false)] out string? error)
     {
@@ -49,7 +65,7 @@ public static class JsonEventParser
             return false;
         }
         var root = fields.Root;
-        // The values go to the event's own fields: parse them into the stack when they fit.
+        // The values go to the event's own fields and the caller's dispatch values: parse them into the stack when they fit.
         var buffer = default(SlotBuffer);
         var values = root.SlotCount <= SlotBuffer.Length ? ((Span<JsonValue>)buffer)[..root.SlotCount] : new JsonValue[root.SlotCount];
         if (!TryScan(bytes, root, values))
@@ -60,9 +76,25 @@ public static class JsonEventParser
                 return false;
             }
         }
-        evt = JsonEvent.Create(stream, line, bytes, values);
+        Finish(root, values, dispatch);
+        evt = JsonEvent.Create(stream, line, bytes, values[..root.ValueCount]);
         error = null;
         return true;
+    }
+
+    /// <summary>Copies the values of paths read both ways to their dispatch positions, and the dispatch values out.</summary>
+    internal static void Finish(PathNode root, Span<JsonValue> values, Span<JsonValue> dispatch)
+    {
+        foreach (var (from, to) in root.Copies)
+        {
+            values[to] = values[from];
+        }
+        var read = values[root.ValueCount..];
+        if (read.Length > dispatch.Length)
+        {
+            read = read[..dispatch.Length];
+        }
+        read.CopyTo(dispatch);
     }
 
     [InlineArray(Length)]

@@ -13,7 +13,7 @@ internal sealed class RuleRuntime
 {
     public RuleRuntime(CompiledRule rule, int[] inputOf, string[] inputStreams, RuleSink sink, FieldTable fields, bool trackChanges = false)
     {
-        KeySlots = [.. inputStreams.Select(stream => KeySlotOf(rule, stream, fields.Count))];
+        KeySlots = [.. inputStreams.Select(stream => KeySlotOf(rule, stream, fields.DispatchCount))];
         Rule = rule;
         InputOf = inputOf;
         Sink = sink;
@@ -38,7 +38,7 @@ internal sealed class RuleRuntime
     public KeyedPatternOperator<JsonEvent, RunKey> Operator { get; }
 
     /// <summary>
-    /// Per operator input, the field slot whose canonical text is the rule's key for events of that stream, or -1
+    /// Per operator input, the dispatch slot whose canonical text is the rule's key for events of that stream, or -1
     /// when the key is something else (composite, <c>$stream</c>, unkeyed): then <see cref="CompiledRule.KeyOf"/> gives it.
     /// </summary>
     public int[] KeySlots { get; }
@@ -53,20 +53,22 @@ internal sealed class RuleRuntime
 
     public bool EventTime { get; }
 
-    /// <summary>The key of <paramref name="evt"/>, which arrived on operator input <paramref name="input"/>.</summary>
-    public RunKey KeyOf(int input, JsonEvent evt)
+    /// <summary>The key of <paramref name="evt"/>, which arrived on operator input <paramref name="input"/> with
+    /// <paramref name="dispatch"/> from its parse.</summary>
+    public RunKey KeyOf(int input, JsonEvent evt, ReadOnlySpan<JsonValue> dispatch)
     {
         var slot = KeySlots[input];
         if (slot < 0)
         {
-            return RunKey.FromCanonical(Rule.KeyOf(evt));
+            return RunKey.FromCanonical(Rule.KeyOf(evt, dispatch));
         }
         // A numeric key is read as the number: no canonical text is made for it.
-        return evt.TryGetInteger(slot, out var number) ? RunKey.FromInteger(number) : RunKey.FromCanonical(evt.CanonicalText(slot));
+        var value = dispatch[slot];
+        return JsonEvent.TryGetInteger(value, out var number) ? RunKey.FromInteger(number) : RunKey.FromCanonical(evt.CanonicalText(value));
     }
 
     /// <summary>
-    /// Which slot's canonical text the rule's key is for events of <paramref name="stream"/>, found by asking
+    /// Which dispatch slot's canonical text the rule's key is for events of <paramref name="stream"/>, found by asking
     /// <see cref="CompiledRule.KeyOf"/> about probe events (the compiled rule does not expose its key paths): every
     /// slot holds a distinct number, then a distinct string, then the candidate slot is missing. Only a key that
     /// answers with exactly that slot's value each time — <c>key: FIELD</c>, or a per-stream map entry — is read
@@ -84,7 +86,7 @@ internal sealed class RuleRuntime
         {
             values[i] = JsonValue.From((double)(Base + i));
         }
-        if (!long.TryParse(rule.KeyOf(Probe(stream, values)), NumberStyles.None, CultureInfo.InvariantCulture, out var found)
+        if (!long.TryParse(rule.KeyOf(Probe(stream), values), NumberStyles.None, CultureInfo.InvariantCulture, out var found)
             || found < Base || found >= Base + slotCount)
         {
             return -1;
@@ -94,15 +96,15 @@ internal sealed class RuleRuntime
         {
             values[i] = JsonValue.From(string.Create(CultureInfo.InvariantCulture, $"probe-{i}"));
         }
-        if (rule.KeyOf(Probe(stream, values)) != string.Create(CultureInfo.InvariantCulture, $"\"probe-{slot}\""))
+        if (rule.KeyOf(Probe(stream), values) != string.Create(CultureInfo.InvariantCulture, $"\"probe-{slot}\""))
         {
             return -1;
         }
         values[slot] = JsonValue.Missing;
-        return rule.KeyOf(Probe(stream, values)) == "null" ? slot : -1;
+        return rule.KeyOf(Probe(stream), values) == "null" ? slot : -1;
     }
 
-    private static JsonEvent Probe(string stream, JsonValue[] values) => JsonEvent.Create(stream, 0, "{}"u8, values);
+    private static JsonEvent Probe(string stream) => JsonEvent.Create(stream, 0, "{}"u8, []);
 
     /// <summary>Builds the runtimes of <paramref name="rules"/> over the run's inputs; rules that read none of them are returned in <paramref name="idle"/>.</summary>
     public static List<RuleRuntime> Build(IReadOnlyList<CompiledRule> rules, IReadOnlyList<string> inputStreams, Outputs.OutputSet outputs, FieldTable fields, TextWriter error, out List<CompiledRule> idle, bool trackChanges = false)

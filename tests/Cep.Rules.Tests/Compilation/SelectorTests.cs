@@ -23,20 +23,22 @@ public sealed class SelectorTests
     {
         var keyOf = Rule("key: user").KeyOf;
 
-        Assert.Equal(expected, keyOf(Event("s", json)));
+        var (e, dispatch) = Event("s", json);
+
+        Assert.Equal(expected, keyOf(e, dispatch));
     }
 
     [Fact]
     public void KeyOf_NestedPath_ReadsTheNestedField() =>
-        Assert.Equal("\"x\"", Rule("key: user.id").KeyOf(Event("s", """{"user":{"id":"x"}}""")));
+        Assert.Equal("\"x\"", KeyOf(Rule("key: user.id"), Event("s", """{"user":{"id":"x"}}""")));
 
     [Fact]
     public void KeyOf_Composite_IsAJsonList()
     {
         var rule = Rule("key: [region, id, missing]");
 
-        Assert.Equal("""["eu",7,null]""", rule.KeyOf(Event("s", """{"id":7,"region":"eu"}""")));
-        Assert.Equal("""["eu",7]""", Rule("key: [region, id]").KeyOf(Event("s", """{"id":7,"region":"eu"}""")));
+        Assert.Equal("""["eu",7,null]""", KeyOf(rule, Event("s", """{"id":7,"region":"eu"}""")));
+        Assert.Equal("""["eu",7]""", KeyOf(Rule("key: [region, id]"), Event("s", """{"id":7,"region":"eu"}""")));
         Assert.True(rule.IsKeyed);
     }
 
@@ -45,21 +47,21 @@ public sealed class SelectorTests
     {
         var rule = Rule("key:\n  app: orderId\n  bank: order.ref");
 
-        Assert.Equal("\"o1\"", rule.KeyOf(Event("app", """{"orderId":"o1"}""")));
-        Assert.Equal("\"o1\"", rule.KeyOf(Event("bank", """{"order":{"ref":"o1"}}""")));
-        Assert.Equal("null", rule.KeyOf(Event("other", """{"orderId":"o1"}""")));
+        Assert.Equal("\"o1\"", KeyOf(rule, Event("app", """{"orderId":"o1"}""")));
+        Assert.Equal("\"o1\"", KeyOf(rule, Event("bank", """{"order":{"ref":"o1"}}""")));
+        Assert.Equal("null", KeyOf(rule, Event("other", """{"orderId":"o1"}""")));
     }
 
     [Fact]
     public void KeyOf_Stream_IsTheStreamName() =>
-        Assert.Equal("""["app","o1"]""", Rule("key: [$stream, id]").KeyOf(Event("app", """{"id":"o1"}""")));
+        Assert.Equal("""["app","o1"]""", KeyOf(Rule("key: [$stream, id]"), Event("app", """{"id":"o1"}""")));
 
     [Fact]
     public void KeyOf_Unkeyed_IsNull()
     {
         var rule = Rule("");
 
-        Assert.Equal("null", rule.KeyOf(Event("s", """{"user":"u1"}""")));
+        Assert.Equal("null", KeyOf(rule, Event("s", """{"user":"u1"}""")));
         Assert.False(rule.IsKeyed);
     }
 
@@ -76,7 +78,7 @@ public sealed class SelectorTests
     [InlineData("""{"ts":"2026-01-01 09:00:00Z"}""", "ms", 1767258000000L)]
     [InlineData("""{"ts":"2026-01-01"}""", "ms", 1767225600000L)]
     public void TimestampOf_UsableValue_GivesEpochMilliseconds(string json, string unit, long expected) =>
-        Assert.Equal(expected, Rule($"time:\n  field: ts\n  unit: {unit}").TimestampOf!(Event("s", json)));
+        Assert.Equal(expected, TimestampOf(Rule($"time:\n  field: ts\n  unit: {unit}"), Event("s", json)));
 
     [Theory]
     [InlineData("""{}""")]
@@ -89,7 +91,7 @@ public sealed class SelectorTests
     [InlineData("""{"ts":[1]}""")]
     [InlineData("""{"ts":1e300}""")]
     public void TimestampOf_UnusableValue_IsNull(string json) =>
-        Assert.Null(Rule("time:\n  field: ts").TimestampOf!(Event("s", json)));
+        Assert.Null(TimestampOf(Rule("time:\n  field: ts"), Event("s", json)));
 
     [Fact]
     public void TimestampOf_ProcessingTime_IsNotSet() =>
@@ -102,9 +104,15 @@ public sealed class SelectorTests
         return Assert.Single(set.Rules);
     }
 
-    private JsonEvent Event(string stream, string json)
+    /// <summary>A parsed event and the dispatch values (key and time fields) its parse gave.</summary>
+    private (JsonEvent Event, JsonValue[] Dispatch) Event(string stream, string json)
     {
-        Assert.True(JsonEventParser.TryParse(Encoding.UTF8.GetBytes(json), stream, 1, _fields, out var e, out var error), error);
-        return e;
+        var dispatch = new JsonValue[_fields.DispatchCount];
+        Assert.True(JsonEventParser.TryParse(Encoding.UTF8.GetBytes(json), stream, 1, _fields, dispatch, out var e, out var error), error);
+        return (e, dispatch);
     }
+
+    private static string KeyOf(CompiledRule rule, (JsonEvent Event, JsonValue[] Dispatch) parsed) => rule.KeyOf(parsed.Event, parsed.Dispatch);
+
+    private static long? TimestampOf(CompiledRule rule, (JsonEvent Event, JsonValue[] Dispatch) parsed) => rule.TimestampOf!(parsed.Event, parsed.Dispatch);
 }

@@ -69,7 +69,7 @@ public sealed class JsonEventScannerTests
                 var (s, r) = (scanned.Values[slot], read.Values[slot]);
                 var same = s.Equals(r) && s.IsUndecoded == r.IsUndecoded && s.UndecodedOffset == r.UndecodedOffset
                     && BitConverter.DoubleToInt64Bits(s.Number) == BitConverter.DoubleToInt64Bits(r.Number);
-                Assert.True(same, $"slot {fields.PathOf(slot)} of {text}: scanner {s.Kind} {s.Number} {s.Text}, reader {r.Kind} {r.Number} {r.Text}");
+                Assert.True(same, $"scratch position {slot} of {text}: scanner {s.Kind} {s.Number} {s.Text}, reader {r.Kind} {r.Number} {r.Text}");
             }
         }
         // Most generated lines are plain: the scanner must take them, not hand everything to the reader.

@@ -7,9 +7,13 @@ namespace Cep.Rules.Tests.Events;
 /// <summary>Strings read without decoding (key-only paths) or through the per-path cache give the same values as decoding.</summary>
 public sealed class JsonEventStringTests
 {
-    private static JsonEvent Parse(string line, FieldTable fields)
+    private static JsonEvent Parse(string line, FieldTable fields) => Parse(line, fields, out _);
+
+    /// <summary>Parses <paramref name="line"/>; <paramref name="dispatch"/> gets its dispatch values (keys, times).</summary>
+    private static JsonEvent Parse(string line, FieldTable fields, out JsonValue[] dispatch)
     {
-        Assert.True(JsonEventParser.TryParse(Encoding.UTF8.GetBytes(line), "s", 1, fields, out var evt, out var error), error);
+        dispatch = new JsonValue[fields.DispatchCount];
+        Assert.True(JsonEventParser.TryParse(Encoding.UTF8.GetBytes(line), "s", 1, fields, dispatch, out var evt, out var error), error);
         return evt;
     }
 
@@ -27,10 +31,9 @@ public sealed class JsonEventStringTests
         var fields = new FieldTable();
         var slot = fields.KeySlot("id");
 
-        var evt = Parse(line, fields);
+        var evt = Parse(line, fields, out var dispatch);
 
-        Assert.Equal(JsonValue.From(text), evt.Get(slot));
-        Assert.Equal(KeySelectors.Canonical(JsonValue.From(text)), evt.CanonicalText(slot));
+        Assert.Equal(KeySelectors.Canonical(JsonValue.From(text)), evt.CanonicalText(dispatch[slot]));
     }
 
     [Theory]
@@ -43,24 +46,38 @@ public sealed class JsonEventStringTests
         var fields = new FieldTable();
         var slot = fields.KeySlot("id");
 
-        var evt = Parse(line, fields);
+        var evt = Parse(line, fields, out var dispatch);
 
-        Assert.Equal(KeySelectors.Canonical(evt.Get(slot)), evt.CanonicalText(slot));
+        Assert.Equal(KeySelectors.Canonical(dispatch[slot]), evt.CanonicalText(dispatch[slot]));
     }
 
     [Fact]
-    public void Slot_AfterKeySlot_DecodesTheString()
+    public void Slot_AfterKeySlot_KeepsTheDecodedStringAndGivesTheKey()
     {
         var fields = new FieldTable();
         var keySlot = fields.KeySlot("id");
         Parse("""{"id":"first"}""", fields);
 
         var slot = fields.Slot("id");
-        var evt = Parse("""{"id":"u1"}""", fields);
+        var evt = Parse("""{"id":"u1"}""", fields, out var dispatch);
 
-        Assert.Equal(keySlot, slot);
         Assert.Equal("u1", evt.Get(slot).Text);
-        Assert.Equal("\"u1\"", evt.CanonicalText(slot));
+        Assert.Equal("u1", dispatch[keySlot].Text);
+        Assert.Equal("\"u1\"", evt.CanonicalText(dispatch[keySlot]));
+    }
+
+    [Fact]
+    public void TimeSlot_OnAKeyPath_DecodesTheString()
+    {
+        // An ISO-8601 time read by the timestamp selector needs its text: a time path's strings are never left undecoded.
+        var fields = new FieldTable();
+        var key = fields.KeySlot("t");
+        var time = fields.TimeSlot("t");
+
+        Parse("""{"t":"2026-11-22T10:00:00Z"}""", fields, out var dispatch);
+
+        Assert.Equal(key, time);
+        Assert.Equal("2026-11-22T10:00:00Z", dispatch[time].Text);
     }
 
     [Fact]

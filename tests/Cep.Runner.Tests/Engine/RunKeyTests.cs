@@ -88,7 +88,7 @@ public sealed class RunKeyTests
         fields.Slot("type");
         var rule = Rule("key: order.id", fields);
 
-        Assert.Equal(fields.Find("order.id"), RuleRuntime.KeySlotOf(rule, "s", fields.Count));
+        Assert.Equal(fields.FindDispatch("order.id"), RuleRuntime.KeySlotOf(rule, "s", fields.DispatchCount));
     }
 
     [Fact]
@@ -97,9 +97,9 @@ public sealed class RunKeyTests
         var fields = new FieldTable();
         var rule = Rule("key:\n  app: orderId\n  bank: order.ref", fields);
 
-        Assert.Equal(fields.Find("orderId"), RuleRuntime.KeySlotOf(rule, "app", fields.Count));
-        Assert.Equal(fields.Find("order.ref"), RuleRuntime.KeySlotOf(rule, "bank", fields.Count));
-        Assert.Equal(-1, RuleRuntime.KeySlotOf(rule, "other", fields.Count));
+        Assert.Equal(fields.FindDispatch("orderId"), RuleRuntime.KeySlotOf(rule, "app", fields.DispatchCount));
+        Assert.Equal(fields.FindDispatch("order.ref"), RuleRuntime.KeySlotOf(rule, "bank", fields.DispatchCount));
+        Assert.Equal(-1, RuleRuntime.KeySlotOf(rule, "other", fields.DispatchCount));
     }
 
     [Theory]
@@ -114,7 +114,7 @@ public sealed class RunKeyTests
         fields.Slot("id");
         var rule = Rule(settings, fields);
 
-        Assert.Equal(-1, RuleRuntime.KeySlotOf(rule, "s", fields.Count));
+        Assert.Equal(-1, RuleRuntime.KeySlotOf(rule, "s", fields.DispatchCount));
     }
 
     [Fact]
