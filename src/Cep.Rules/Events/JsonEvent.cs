@@ -53,7 +53,10 @@ public abstract class JsonEvent
     };
 
     /// <remarks>The buffers (the line's length in 4 bytes, then the line) are multiples of 8: after the base fields and
-    /// the values (multiples of 8 too), the object ends where the allocator's 8-byte rounding would end it anyway.</remarks>
+    /// the values (multiples of 8 too), the object ends where the allocator's 8-byte rounding would end it anyway.
+    /// Not inlined into <see cref="Create(string, long, ReadOnlySpan{byte}, ReadOnlySpan{JsonValue})"/>: a run uses
+    /// one value count, and the five switches inline took ~6 ms of tier-1 compiling in every run.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static JsonEvent Create<TValues>(string stream, long line, ReadOnlySpan<byte> raw, ReadOnlySpan<JsonValue> values)
         where TValues : struct, IEventValues<TValues> => raw.Length switch
     {
