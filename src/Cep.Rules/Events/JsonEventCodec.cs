@@ -8,8 +8,8 @@ namespace Cep.Rules.Events;
 
 /// <summary>
 /// Snapshot codec of the runner's events and keys. An event is stored as its stream, line number and raw JSON
-/// object (what the record prints), followed by the values of the registered field paths as the parser read them,
-/// tagged with the field table's layout. Restoring with the same layout rebuilds the event from those values without
+/// object (what the record prints), followed by the values of the field table's value slots as the parser read them
+/// (dispatch slots — keys, times — are not kept in events, so not stored), tagged with the field table's layout. Restoring with the same layout rebuilds the event from those values without
 /// scanning the JSON again; with another layout (a rule's conditions changed) or from a file written before the values
 /// were stored, the raw bytes are parsed again with the run's field table. Either way the restored event is the one
 /// the parser would build from the input line. The runner checkpoints with it; the state benchmark measures with it.
