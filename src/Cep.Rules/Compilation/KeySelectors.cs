@@ -47,7 +47,7 @@ internal static class KeySelectors
         }
         var slot = fields.KeySlot(path);
         // A dispatch slot: a value the parser hands over beside the event, not one the event keeps.
-        return (e, d) => e.CanonicalText((uint)slot < (uint)d.Length ? d[slot] : default);
+        return (e, d) => e.CanonicalText(FieldTable.DispatchValue(d, slot));
     }
 
     private static string Composite(KeySelector[] parts, JsonEvent e, ReadOnlySpan<JsonValue> dispatch)

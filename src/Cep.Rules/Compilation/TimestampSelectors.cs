@@ -18,7 +18,7 @@ internal static class TimestampSelectors
         // A dispatch slot: read once when the event is dispatched (never undecoded: a time slot's strings are decoded).
         var slot = fields.TimeSlot(time.Field.Value);
         var scale = time.Unit == Model.TimeUnit.Seconds ? 1000.0 : 1.0;
-        return (e, d) => FromValue((uint)slot < (uint)d.Length ? d[slot] : default, scale);
+        return (e, d) => FromValue(FieldTable.DispatchValue(d, slot), scale);
     }
 
     /// <summary>A number times <paramref name="scale"/> (fractions of a millisecond are floored), or an ISO-8601 string.</summary>

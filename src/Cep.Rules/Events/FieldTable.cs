@@ -70,6 +70,11 @@ public sealed class FieldTable
     /// </summary>
     internal int KeySlot(string dottedPath) => DispatchSlot(dottedPath, time: false);
 
+    /// <summary>The value of dispatch slot <paramref name="slot"/> in <paramref name="dispatch"/>; missing when the span
+    /// is shorter (the event was parsed without dispatch values).</summary>
+    internal static JsonValue DispatchValue(ReadOnlySpan<JsonValue> dispatch, int slot) =>
+        (uint)slot < (uint)dispatch.Length ? dispatch[slot] : default;
+
     /// <summary>Registers a path that a timestamp selector reads when the event is dispatched; returns its dispatch slot.</summary>
     internal int TimeSlot(string dottedPath) => DispatchSlot(dottedPath, time: true);
 
