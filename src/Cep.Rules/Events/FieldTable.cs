@@ -228,10 +228,6 @@ internal sealed class PathNode
         var copies = new List<(int, int)>();
         foreach (var entry in entries)
         {
-            if (entry.ValueSlot < 0 && entry.DispatchSlot < 0)
-            {
-                continue;
-            }
             var node = root;
             foreach (var segment in entry.Path.Split('.'))
             {

@@ -507,7 +507,7 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
 
     /// <summary>
     /// What the parser keeps in events with a field table: every value slot's path (dispatch slots are not kept, so
-    /// not stored; a value slot's strings are always decoded, so its marker is always 'v'). Its hash tags stored
+    /// not stored). Its hash tags stored
     /// values, so they are used only by a run whose parser would read the same values from the raw bytes.
     /// </summary>
     private sealed class Layout
@@ -522,7 +522,8 @@ public sealed class JsonEventCodec : ISnapshotCodec<JsonEvent, string>
             var crc = 0xFFFFFFFFu;
             for (var slot = 0; slot < Nodes.Length; slot++)
             {
-                var entry = Encoding.UTF8.GetBytes($"{slot}\u0001{paths[slot]}\u0001{(Nodes[slot]?.KeyOnly == true ? 'k' : 'v')}\u0002");
+                // 'v' after the path: layouts once marked key-only slots 'k', so a file written then hashes differently.
+                var entry = Encoding.UTF8.GetBytes($"{slot}\u0001{paths[slot]}\u0001v\u0002");
                 foreach (var b in entry)
                 {
                     crc = BitOperations.Crc32C(crc, b);
