@@ -93,6 +93,15 @@ internal sealed class KeyTable<TKey, TValue>
     /// removed since), with <paramref name="value"/>; returns its state and handle.</summary>
     public ref TValue AddNew(TKey key, uint hash, scoped in TValue value, out int handle)
     {
+        ref TValue added = ref AddNew(key, hash, out handle);
+        added = value;
+        return ref added;
+    }
+
+    /// <summary>Adds <paramref name="key"/> as <see cref="AddNew(TKey, uint, in TValue, out int)"/> does, with the
+    /// state <c>default</c>, for a caller that fills it in place.</summary>
+    public ref TValue AddNew(TKey key, uint hash, out int handle)
+    {
         if (_count >= _buckets.Length)
         {
             // By half again (the dictionary doubles): chains stay under one entry per bucket on average, and
@@ -102,10 +111,10 @@ internal sealed class KeyTable<TKey, TValue>
         ref var bucket = ref _buckets[Bucket(hash)];
         var added = NewEntry();
         handle = added;
+        // A new or freed entry is all default (RemoveAt clears it), but for the free list's link.
         ref var entry = ref EntryAt(added);
         entry.Hash = hash;
         entry.Key = key;
-        entry.Value = value;
         entry.Next = bucket;
         bucket = added;
         _count++;
@@ -125,8 +134,7 @@ internal sealed class KeyTable<TKey, TValue>
         {
             return ref found;
         }
-        TValue fresh = default!;
-        return ref AddNew(key, hash, in fresh, out handle);
+        return ref AddNew(key, hash, out handle);
     }
 
     /// <summary>

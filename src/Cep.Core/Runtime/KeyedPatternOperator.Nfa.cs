@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Cep.Nfa;
 
 namespace Cep.Runtime;
@@ -47,7 +48,8 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         {
             return;
         }
-        ref var state = ref _keys.AddNew(key, hash, in fresh, out var handle);
+        ref var state = ref _keys.AddNew(key, hash, out var handle);
+        state.Become(in fresh);
         RegisterTimer(handle, ref state);
         MarkChanged(handle);
     }
@@ -76,19 +78,23 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             ref var run = ref state[i];
             if (Run<T>.CanInline && run.IsInline && !_pattern.KeepsInline[run.State])
             {
-                // The key saw another event: its inline event becomes a node the successors can link to.
-                run = run.Materialized();
+                Materialize(ref run);
             }
             takenByOpenRun |= ComputeNextStates(in run, isStart: false, @event, timestamp, sequence);
-            Classify(timestamp);
+            if (_branch.Count > 0)
+            {
+                Classify(timestamp);
+            }
         }
         // The start run is implicit: every event may begin a new partial match. With order: any, only when
         // no partial match is open for the key.
         if (!anyOrder || (state.Count == 0 && !takenByOpenRun))
         {
-            var start = new Run<T>(_pattern.StartState, null, 0, 0);
-            ComputeNextStates(in start, isStart: true, @event, timestamp, sequence);
-            Classify(timestamp);
+            ComputeNextStates(in _startRun, isStart: true, @event, timestamp, sequence);
+            if (_branch.Count > 0)
+            {
+                Classify(timestamp);
+            }
         }
         _evaluator.EndEvent();
         state.SetRuns(_nextRuns);
@@ -100,34 +106,39 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         _potential.Clear();
     }
 
-    /// <summary>A successor run of the event. Without stop states it is sorted at once (completed matches become
-    /// potential matches); otherwise it waits in <see cref="_branch"/> for <see cref="Classify"/>, because a branch
-    /// that reached a stop state kills its siblings.</summary>
+    /// <summary>The key saw another event: its run's inline event becomes a node the successors can link to. Not
+    /// inlined: the new run is a temporary that <see cref="Process"/> would otherwise zero on every call.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Materialize(ref Run<T> run) => run = run.Materialized();
+
+    /// <summary>A successor run of the event, in <paramref name="state"/> with <paramref name="head"/>. Without stop
+    /// states it is sorted at once (completed matches become potential matches); otherwise it waits in
+    /// <see cref="_branch"/> for <see cref="Classify"/>, because a branch that reached a stop state kills its
+    /// siblings. Built in place in its list (<see cref="Run{T}.Set"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void AddBranch(in Run<T> run, long timestamp)
+    private void AddBranch(int state, SharedBufferNode<T>? head, long startTimestamp, long startSequence, long timestamp)
     {
         if (_pattern.HasStopStates)
         {
-            _branch.Add(run);
+            Slots.Add(_branch).Set(state, head, startTimestamp, startSequence);
         }
-        else if (_pattern.Kinds[run.State] == NfaStateKind.Final)
+        else if (_pattern.Kinds[state] == NfaStateKind.Final)
         {
-            _potential.Add(new CompletedMatch<T>(run, timestamp));
+            Slots.Add(_potential).Set(head!, startTimestamp, startSequence, timestamp);
         }
         else
         {
-            _nextRuns.Add(run);
+            Slots.Add(_nextRuns).Set(state, head, startTimestamp, startSequence);
         }
     }
 
     /// <summary>Sorts the branches of one run: completed ones become potential matches; if any branch reached a
-    /// stop state the remaining ones die with it (a negated step matched).</summary>
+    /// stop state the remaining ones die with it (a negated step matched).
+    /// Only patterns with stop states have branches; not inlined, so that its temporaries stay out of
+    /// <see cref="Process"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void Classify(long timestamp)
     {
-        if (_branch.Count == 0)
-        {
-            return;
-        }
         var kinds = _pattern.Kinds;
         var stopped = false;
         foreach (var run in _branch)
@@ -167,39 +178,75 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         };
     }
 
-    /// <summary>Follows Proceed edges from the run's state, collects the Take and Ignore edges whose conditions
-    /// hold, and turns each into a successor run (see <see cref="AddBranch"/>). Returns whether the event was
-    /// taken.</summary>
+    /// <summary>Collects the Take and Ignore edges of the run's state whose conditions hold and turns each into a
+    /// successor run (see <see cref="AddBranch"/>); states with Proceed edges, and conjunctions, take the general
+    /// path. Returns whether the event was taken.</summary>
+    /// <remarks>
+    /// This runs for every open run and the start run of every event, so it holds no struct temporaries: the
+    /// runtime zeroes a method's temporaries that hold references on every call, and with the successor runs and
+    /// matches built here (inlined) the frame was ~1 KB, zeroed twice per W1 event. Successors are built in
+    /// <see cref="Take"/> and <see cref="AddIgnored"/>, which run only for an edge that holds.
+    /// </remarks>
     private bool ComputeNextStates(in Run<T> run, bool isStart, T @event, long timestamp, long sequence)
+    {
+        var pattern = _pattern;
+        if (pattern.HasProceed[run.State] || pattern.AnyOrder)
+        {
+            return ComputeNextStatesWithProceed(in run, isStart, @event, timestamp, sequence);
+        }
+        // A run still holding its event inline is in a state whose conditions do not read the match (KeepsInline).
+        _evaluator.BeginRun(run.IsInline ? null : run.Head);
+        var edgeStart = pattern.EdgeStart;
+        var actions = pattern.EdgeAction;
+        var taken = false;
+        // The common shape (take or ignore): no epsilon moves to explore, and each edge that holds becomes a branch
+        // in edge order, which is the order the general path produces.
+        for (var e = edgeStart[run.State]; e < edgeStart[run.State + 1]; e++)
+        {
+            if (actions[e] == NfaAction.Ignore)
+            {
+                if (!isStart && Holds(e))
+                {
+                    AddIgnored(in run, e, timestamp);
+                }
+            }
+            else if (Holds(e))
+            {
+                taken = true;
+                Take(in run, isStart, e, @event, timestamp, sequence);
+            }
+        }
+        return taken;
+    }
+
+    /// <summary>The run ignores the event along Ignore edge <paramref name="e"/>: it stays, in the edge's target.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AddIgnored(in Run<T> run, int e, long timestamp)
+    {
+        var state = _pattern.EdgeTarget[e];
+        if (_pattern.HasStopStates)
+        {
+            Slots.Add(_branch).SetTo(in run, state);
+        }
+        else if (_pattern.Kinds[state] == NfaStateKind.Final)
+        {
+            Slots.Add(_potential).Set(in run, timestamp);
+        }
+        else
+        {
+            Slots.Add(_nextRuns).SetTo(in run, state);
+        }
+    }
+
+    /// <summary><see cref="ComputeNextStates"/> for a state with Proceed edges to follow first, or a conjunction.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool ComputeNextStatesWithProceed(in Run<T> run, bool isStart, T @event, long timestamp, long sequence)
     {
         var pattern = _pattern;
         var edgeStart = pattern.EdgeStart;
         var actions = pattern.EdgeAction;
-        var targets = pattern.EdgeTarget;
-        // A run still holding its event inline is in a state whose conditions do not read the match (KeepsInline).
         _evaluator.BeginRun(run.IsInline ? null : run.Head);
         var taken = false;
-        if (!pattern.HasProceed[run.State] && !pattern.AnyOrder)
-        {
-            // The common shape (take or ignore): no epsilon moves to explore, and each edge that holds becomes a
-            // branch in edge order, which is the order the general path below produces.
-            for (var e = edgeStart[run.State]; e < edgeStart[run.State + 1]; e++)
-            {
-                if (actions[e] == NfaAction.Ignore)
-                {
-                    if (!isStart && Holds(e))
-                    {
-                        AddBranch(run with { State = targets[e] }, timestamp);
-                    }
-                }
-                else if (Holds(e))
-                {
-                    taken = true;
-                    Take(in run, isStart, e, @event, timestamp, sequence);
-                }
-            }
-            return taken;
-        }
         _edges.Clear();
         _stack.Push(run.State);
         // The start run never ignores; without Proceed edges its Ignore conditions are not even evaluated.
@@ -215,7 +262,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
                 }
                 if (actions[e] == NfaAction.Proceed)
                 {
-                    _stack.Push(targets[e]);
+                    _stack.Push(pattern.EdgeTarget[e]);
                 }
                 else
                 {
@@ -242,7 +289,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             {
                 if (!isStart)
                 {
-                    AddBranch(run with { State = targets[e] }, timestamp);
+                    AddIgnored(in run, e, timestamp);
                 }
                 continue;
             }
@@ -253,7 +300,9 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     }
 
     /// <summary>The run takes the event along Take edge <paramref name="e"/>: a new shared-buffer node, and a
-    /// completed match too when everything after the target is optional.</summary>
+    /// completed match too when everything after the target is optional. Not inlined (see
+    /// <see cref="ComputeNextStates"/>).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void Take(in Run<T> run, bool isStart, int e, T @event, long timestamp, long sequence)
     {
         var pattern = _pattern;
@@ -267,27 +316,25 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         if (Run<T>.CanInline && isStart && final < 0 && pattern.Kinds[target] != NfaStateKind.Final)
         {
             // A partial match's first event stays inline until the key sees another event (see Run).
-            AddBranch(Run<T>.Inline(target, @event, timestamp, sequence, pattern.EdgeStep[e]), timestamp);
+            Slots.Add(pattern.HasStopStates ? _branch : _nextRuns).SetInline(target, @event, timestamp, sequence, pattern.EdgeStep[e]);
             return;
         }
         var node = new SharedBufferNode<T>(@event, timestamp, sequence, pattern.EdgeStep[e], run.Head);
         var startTimestamp = isStart ? timestamp : run.StartTimestamp;
         var startSequence = isStart ? sequence : run.StartSequence;
-        AddBranch(new Run<T>(target, node, startTimestamp, startSequence), timestamp);
+        AddBranch(target, node, startTimestamp, startSequence, timestamp);
         if (final >= 0)
         {
-            AddBranch(new Run<T>(final, node, startTimestamp, startSequence), timestamp);
+            AddBranch(final, node, startTimestamp, startSequence, timestamp);
         }
     }
 
     /// <summary>A run that kept its only event inline (<see cref="CompiledPattern{T}.KeepsInline"/>) takes the event
-    /// straight into the final state: a match of two events without nodes. Not inlined, so that <see cref="Take"/>
-    /// stays small enough to be inlined into <see cref="ComputeNextStates"/> with the condition check.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    /// straight into the final state: a match of two events without nodes.</summary>
     private void TakeIntoPair(in Run<T> run, int e, long timestamp)
     {
         Debug.Assert(_pattern.Kinds[_pattern.EdgeTarget[e]] == NfaStateKind.Final && !_pattern.HasStopStates, "only KeepsInline states take from an inline run");
-        _potential.Add(CompletedMatch<T>.Pair(in run, _pattern.EdgeStep[e], timestamp));
+        Slots.Add(_potential).SetPair(in run, _pattern.EdgeStep[e], timestamp);
     }
 
     /// <summary>Whether the state can reach the final state through Proceed edges on the same event (a step that
@@ -402,12 +449,22 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     {
         if (_pattern.AfterMatch.Kind == SkipKind.NoSkip)
         {
-            foreach (var match in completed)
+            // By reference: a copy of each match (a list enumerator's) is read back from the stack while the
+            // stores that wrote it are still in flight (see Run.Set).
+            for (var i = 0; i < completed.Count; i++)
             {
-                Emit(key, match, @event, sequence);
+                Emit(key, in CollectionsMarshal.AsSpan(completed)[i], @event, sequence);
             }
             return;
         }
+        HoldInStartOrder(key, ref state, completed);
+    }
+
+    /// <summary><see cref="HandleMatches"/> with a skip strategy: completed matches wait in the order of their first
+    /// event. Not inlined: its temporaries would otherwise be zeroed for every match of a pattern without one.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void HoldInStartOrder(TKey key, ref KeyRuns<T> state, List<CompletedMatch<T>> completed)
+    {
         if (completed.Count > 0)
         {
             var waiting = state.Waiting ??= [];

@@ -36,6 +36,9 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private readonly List<CompletedMatch<T>> _expiredPending = [];
     private readonly List<(long Sequence, int Handle)> _tiedTimers = [];
 
+    // The implicit run every event may start a partial match from (a field: passed by reference, no temporary).
+    private readonly Run<T> _startRun;
+
     private long _watermark = long.MinValue;
     private long _sequence;
     private long _now = long.MinValue;
@@ -53,6 +56,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         _sink = sink;
         _keys = new KeyTable<TKey, KeyRuns<T>>(keyComparer);
         _evaluator = new ConditionEvaluator<T>(pattern, ReportConditionError);
+        _startRun = new Run<T>(pattern.StartState, null, 0, 0);
         _inputWatermark = new long[options.InputCount];
         _inputLastArrival = new long[options.InputCount];
         _inputEnded = new bool[options.InputCount];

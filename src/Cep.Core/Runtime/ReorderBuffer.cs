@@ -195,7 +195,28 @@ internal sealed class ReorderBuffer<TElement>
 
     /// <summary>Removes the next element if its timestamp is at or below <paramref name="upTo"/>: the watermark's
     /// release loop in one call per event instead of <see cref="TryPeek"/> then <see cref="Dequeue"/>.</summary>
+    /// <remarks>A stream in order is served inline from the ring: as a call, this was ~7 % of W1 engine-only
+    /// samples, most of them on entering it (its frame zeroed, the element copied out through a write barrier).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryDequeue(long upTo, out TElement element)
+    {
+        if (_calendarCount == 0 && _heap.Count == 0 && _ringCount > 0)
+        {
+            ref var head = ref _ring[_ringHead];
+            if (head.Timestamp > upTo)
+            {
+                element = default!;
+                return false;
+            }
+            element = head.Element;
+            RemoveRingHead();
+            return true;
+        }
+        return TryDequeueMixed(upTo, out element);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryDequeueMixed(long upTo, out TElement element)
     {
         if (_heap.Count == 0)
         {
