@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Cep.Nfa;
 
 namespace Cep.Runtime;
@@ -46,7 +45,7 @@ internal struct Run<T>
     }
 
     /// <summary>
-    /// Makes this run — a slot of a list being filled (<see cref="Slots.Add"/>) — the run in <paramref name="state"/>
+    /// Makes this run — a slot of a list being filled (<see cref="ScratchList{T}.Add()"/>) — the run in <paramref name="state"/>
     /// with <paramref name="head"/>, field by field, in place. The operator builds successor runs and matches this way:
     /// built as a value and then copied, a run reached the list as scalar stores read back at once by one vector load,
     /// which the processor cannot forward from them, so it waited for the stores to retire (~3 % of W1 engine-only
@@ -292,9 +291,8 @@ internal struct KeyRuns<T>
     [UnscopedRef]
     public ref Run<T> this[int index] => ref index == 0 ? ref _first : ref _overflow!.More![index - 1];
 
-    public void SetRuns(List<Run<T>> list)
+    public void SetRuns(ReadOnlySpan<Run<T>> runs)
     {
-        var runs = CollectionsMarshal.AsSpan(list);
         var n = runs.Length;
         var more = _overflow?.More;
         if (n > 1 && (more is null || more.Length < n - 1 || more.Length > 4 * Math.Max(4, n)))

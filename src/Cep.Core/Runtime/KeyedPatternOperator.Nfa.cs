@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Cep.Nfa;
 
 namespace Cep.Runtime;
@@ -97,7 +96,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             }
         }
         _evaluator.EndEvent();
-        state.SetRuns(_nextRuns);
+        state.SetRuns(_nextRuns.AsSpan());
         _nextRuns.Clear();
         if (_potential.Count > 0 || state.Waiting is { Count: > 0 })
         {
@@ -120,15 +119,15 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     {
         if (_pattern.HasStopStates)
         {
-            Slots.Add(_branch).Set(state, head, startTimestamp, startSequence);
+            _branch.Add().Set(state, head, startTimestamp, startSequence);
         }
         else if (_pattern.Kinds[state] == NfaStateKind.Final)
         {
-            Slots.Add(_potential).Set(head!, startTimestamp, startSequence, timestamp);
+            _potential.Add().Set(head!, startTimestamp, startSequence, timestamp);
         }
         else
         {
-            Slots.Add(_nextRuns).Set(state, head, startTimestamp, startSequence);
+            _nextRuns.Add().Set(state, head, startTimestamp, startSequence);
         }
     }
 
@@ -141,16 +140,16 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     {
         var kinds = _pattern.Kinds;
         var stopped = false;
-        foreach (var run in _branch)
+        foreach (var run in _branch.AsSpan())
         {
             stopped |= kinds[run.State] == NfaStateKind.Stop;
         }
-        foreach (var run in _branch)
+        foreach (var run in _branch.AsSpan())
         {
             var kind = kinds[run.State];
             if (kind == NfaStateKind.Final)
             {
-                _potential.Add(new CompletedMatch<T>(run, timestamp));
+                _potential.Add().Set(in run, timestamp);
             }
             else if (kind != NfaStateKind.Stop && !stopped)
             {
@@ -226,15 +225,15 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         var state = _pattern.EdgeTarget[e];
         if (_pattern.HasStopStates)
         {
-            Slots.Add(_branch).SetTo(in run, state);
+            _branch.Add().SetTo(in run, state);
         }
         else if (_pattern.Kinds[state] == NfaStateKind.Final)
         {
-            Slots.Add(_potential).Set(in run, timestamp);
+            _potential.Add().Set(in run, timestamp);
         }
         else
         {
-            Slots.Add(_nextRuns).SetTo(in run, state);
+            _nextRuns.Add().SetTo(in run, state);
         }
     }
 
@@ -316,7 +315,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
         if (Run<T>.CanInline && isStart && final < 0 && pattern.Kinds[target] != NfaStateKind.Final)
         {
             // A partial match's first event stays inline until the key sees another event (see Run).
-            Slots.Add(pattern.HasStopStates ? _branch : _nextRuns).SetInline(target, @event, timestamp, sequence, pattern.EdgeStep[e]);
+            (pattern.HasStopStates ? _branch : _nextRuns).Add().SetInline(target, @event, timestamp, sequence, pattern.EdgeStep[e]);
             return;
         }
         var node = new SharedBufferNode<T>(@event, timestamp, sequence, pattern.EdgeStep[e], run.Head);
@@ -334,7 +333,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private void TakeIntoPair(in Run<T> run, int e, long timestamp)
     {
         Debug.Assert(_pattern.Kinds[_pattern.EdgeTarget[e]] == NfaStateKind.Final && !_pattern.HasStopStates, "only KeepsInline states take from an inline run");
-        Slots.Add(_potential).SetPair(in run, _pattern.EdgeStep[e], timestamp);
+        _potential.Add().SetPair(in run, _pattern.EdgeStep[e], timestamp);
     }
 
     /// <summary>Whether the state can reach the final state through Proceed edges on the same event (a step that
@@ -403,7 +402,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
                 run = run.Materialized();
                 if (kinds[run.State] == NfaStateKind.Pending)
                 {
-                    _expiredPending.Add(new CompletedMatch<T>(run, next));
+                    _expiredPending.Add().Set(in run, next);
                 }
                 else
                 {
@@ -445,15 +444,15 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     /// and <paramref name="sequence"/> are the event being processed: the last event of matches without nodes
     /// (<see cref="CompletedMatch{T}.IsPair"/>; none when windows close or matches waited).
     /// </summary>
-    private void HandleMatches(TKey key, ref KeyRuns<T> state, List<CompletedMatch<T>> completed, T @event, long sequence)
+    private void HandleMatches(TKey key, ref KeyRuns<T> state, ScratchList<CompletedMatch<T>> completed, T @event, long sequence)
     {
         if (_pattern.AfterMatch.Kind == SkipKind.NoSkip)
         {
-            // By reference: a copy of each match (a list enumerator's) is read back from the stack while the
-            // stores that wrote it are still in flight (see Run.Set).
+            // By reference: a copy of each match (a list enumerator's) was read back from the stack while the
+            // stores that wrote it were still in flight (see Run.Set).
             for (var i = 0; i < completed.Count; i++)
             {
-                Emit(key, in CollectionsMarshal.AsSpan(completed)[i], @event, sequence);
+                Emit(key, in completed[i], @event, sequence);
             }
             return;
         }
@@ -463,12 +462,12 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     /// <summary><see cref="HandleMatches"/> with a skip strategy: completed matches wait in the order of their first
     /// event. Not inlined: its temporaries would otherwise be zeroed for every match of a pattern without one.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void HoldInStartOrder(TKey key, ref KeyRuns<T> state, List<CompletedMatch<T>> completed)
+    private void HoldInStartOrder(TKey key, ref KeyRuns<T> state, ScratchList<CompletedMatch<T>> completed)
     {
         if (completed.Count > 0)
         {
             var waiting = state.Waiting ??= [];
-            foreach (var match in completed)
+            foreach (var match in completed.AsSpan())
             {
                 Debug.Assert(!match.IsPair, "only patterns without a skip strategy complete matches without nodes");
                 var at = waiting.Count;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Cep.Nfa;
 using Cep.State;
 
@@ -188,7 +189,7 @@ public sealed partial class KeyedPatternOperator<T, TKey>
             var first = nodes[reader.ReadCount(nodeCount - 1)];
             runs.Add(new Run<T>(s, head, first));
         }
-        state.SetRuns(runs);
+        state.SetRuns(CollectionsMarshal.AsSpan(runs));
         runs.Clear();
         var waitingCount = reader.ReadCount();
         if (waitingCount > 0)

@@ -28,12 +28,12 @@ public sealed partial class KeyedPatternOperator<T, TKey>
     private readonly ChangeTracker<TKey>? _changes;
 
     // Scratch space reused for every event: the decision graph and the runs it produces.
-    private readonly List<Run<T>> _nextRuns = [];
-    private readonly List<Run<T>> _branch = [];
+    private readonly ScratchList<Run<T>> _nextRuns = new();
+    private readonly ScratchList<Run<T>> _branch = new();
     private readonly List<int> _edges = [];
     private readonly Stack<int> _stack = new();
-    private readonly List<CompletedMatch<T>> _potential = [];
-    private readonly List<CompletedMatch<T>> _expiredPending = [];
+    private readonly ScratchList<CompletedMatch<T>> _potential = new();
+    private readonly ScratchList<CompletedMatch<T>> _expiredPending = new();
     private readonly List<(long Sequence, int Handle)> _tiedTimers = [];
 
     // The implicit run every event may start a partial match from (a field: passed by reference, no temporary).

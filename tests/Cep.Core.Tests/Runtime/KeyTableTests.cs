@@ -25,6 +25,24 @@ public sealed class KeyTableTests
     }
 
     [Fact]
+    public void AddNew_WithoutValue_AfterARemoval_HandsOutADefaultState()
+    {
+        var table = new KeyTable<long, (string? Name, long Value)>();
+        table.GetValueRefOrAddDefault(1, out _) = ("one", 1);
+        table.Remove(1);
+
+        Assert.True(Unsafe.IsNullRef(ref table.Find(2, out var handle, out var hash)));
+        ref var added = ref table.AddNew(2, hash, out handle);
+
+        // The freed entry is reused: nothing of the removed key's state is left in it.
+        Assert.Equal(default, added);
+        added = ("two", 2);
+        Assert.Equal(("two", 2L), table.ValueAt(handle));
+        Assert.Equal(2, table.KeyAt(handle));
+        Assert.Equal(1, table.Count);
+    }
+
+    [Fact]
     public void PrefetchHandle_AnyHandle_ChangesNothing()
     {
         var table = new KeyTable<long, int>();
