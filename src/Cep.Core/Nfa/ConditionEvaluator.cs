@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Cep.Nfa;
 
 /// <summary>
@@ -28,7 +30,8 @@ internal sealed class ConditionEvaluator<T>
     {
         _event = @event;
         Context.Timestamp = timestamp;
-        Array.Clear(_memo);
+        // Typed: the untyped Array.Clear checks the array's type on every event.
+        _memo.AsSpan().Clear();
     }
 
     public void BeginRun(SharedBufferNode<T>? head)
@@ -43,13 +46,17 @@ internal sealed class ConditionEvaluator<T>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Base(int index)
     {
         var known = _memo[index];
-        if (known != 0)
-        {
-            return known == 2;
-        }
+        return known != 0 ? known == 2 : Evaluate(index);
+    }
+
+    /// <summary>Evaluates and memoises base condition <paramref name="index"/>; apart from <see cref="Base"/>, whose
+    /// memo check is then inlined into the NFA step (a method with a try block is not).</summary>
+    private bool Evaluate(int index)
+    {
         bool result;
         try
         {
