@@ -176,7 +176,8 @@ internal struct CompletedMatch<T>
         Time = time;
     }
 
-    /// <summary>Makes this match, in place, a <see cref="Pair"/>.</summary>
+    /// <summary>Makes this match, in place, the match of a run holding its only event inline and the event at
+    /// <paramref name="time"/> that the run's step <paramref name="lastStep"/> took, without nodes.</summary>
     public void SetPair(in Run<T> run, int lastStep, long time)
     {
         Debug.Assert(run.IsInline && lastStep >= 0, "a pair starts with an inline event and has a last one");
@@ -194,21 +195,6 @@ internal struct CompletedMatch<T>
         StartTimestamp = first.Timestamp;
         StartSequence = first.Sequence;
         Time = time;
-    }
-
-    /// <summary>The match of a run holding its only event inline and the event at <paramref name="time"/> that the
-    /// run's step <paramref name="lastStep"/> took, without nodes.</summary>
-    public static CompletedMatch<T> Pair(in Run<T> run, int lastStep, long time)
-    {
-        Debug.Assert(run.IsInline && lastStep >= 0, "a pair starts with an inline event and has a last one");
-        return new()
-        {
-            _head = run.InlineEvent,
-            _pairSteps = NodeFree.PackSteps(run.InlineStep, lastStep),
-            StartTimestamp = run.StartTimestamp,
-            StartSequence = run.StartSequence,
-            Time = time,
-        };
     }
 
     public readonly bool IsPair => _pairSteps != 0;

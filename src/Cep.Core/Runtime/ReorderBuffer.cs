@@ -79,6 +79,9 @@ internal sealed class ReorderBuffer<TElement>
 
     public int Count => _ringCount + _calendarCount + _heap.Count;
 
+    /// <summary>Whether only the ring holds events: a stream in order, whose next event is the ring's head.</summary>
+    private bool OnlyRing => _calendarCount == 0 && _heap.Count == 0 && _ringCount > 0;
+
     /// <summary>Number of one-millisecond buckets in the calendar (its span), for tests and diagnostics.</summary>
     public int Span => _buckets.Length;
 
@@ -142,9 +145,8 @@ internal sealed class ReorderBuffer<TElement>
 
     public bool TryPeek(out TElement element, out (long Timestamp, long Sequence) order)
     {
-        if (_calendarCount == 0 && _heap.Count == 0 && _ringCount > 0)
+        if (OnlyRing)
         {
-            // In order: only the ring holds events.
             ref var item = ref _ring[_ringHead];
             element = item.Element;
             order = (item.Timestamp, item.Sequence);
@@ -173,7 +175,7 @@ internal sealed class ReorderBuffer<TElement>
     /// <summary>Removes the element <see cref="TryPeek"/> returned.</summary>
     public void Dequeue()
     {
-        if (_calendarCount == 0 && _heap.Count == 0 && _ringCount > 0)
+        if (OnlyRing)
         {
             RemoveRingHead();
             return;
@@ -200,7 +202,7 @@ internal sealed class ReorderBuffer<TElement>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryDequeue(long upTo, out TElement element)
     {
-        if (_calendarCount == 0 && _heap.Count == 0 && _ringCount > 0)
+        if (OnlyRing)
         {
             ref var head = ref _ring[_ringHead];
             if (head.Timestamp > upTo)
