@@ -4,8 +4,9 @@ using Cep.Benchmarks.Workloads;
 namespace Cep.Benchmarks.WholeRun;
 
 /// <summary>
-/// <c>profile-w1 [engine|hand-coded, or several comma-separated to alternate] [disorderMs] [seconds] [open orders]</c>: W1 (1M orders, ~100K open) through one implementation
-/// in a loop, and nothing else, so a profiler attached to the process (dotnet-trace, dotnet-counters) sees only it.
+/// <c>profile-w1 [engine|hand-coded, or several comma-separated to alternate] [disorderMs] [seconds] [open orders]</c>:
+/// W1 (1M orders, ~100K open unless told) through one implementation in a loop, or several taking turns, and nothing
+/// else, so a profiler attached to the process (dotnet-trace, dotnet-counters, perf) sees only it.
 /// </summary>
 internal static class ProfileCommand
 {

@@ -30,13 +30,8 @@ internal struct Run<T>
     /// <summary>Arrival number of the first event (with <see cref="StartTimestamp"/>, the run's start identity).</summary>
     public long StartSequence;
 
-    public Run(int state, SharedBufferNode<T>? head, long startTimestamp, long startSequence)
-    {
-        State = state;
-        _head = head;
-        StartTimestamp = startTimestamp;
-        StartSequence = startSequence;
-    }
+    public Run(int state, SharedBufferNode<T>? head, long startTimestamp, long startSequence) =>
+        Set(state, head, startTimestamp, startSequence);
 
     /// <summary>A run whose first node is <paramref name="first"/> (restore).</summary>
     public Run(int state, SharedBufferNode<T> head, SharedBufferNode<T> first)
@@ -87,10 +82,8 @@ internal struct Run<T>
     /// <summary>A run whose only event, taken by <paramref name="step"/>, is held inline.</summary>
     public static Run<T> Inline(int state, T @event, long timestamp, long sequence, int step)
     {
-        Debug.Assert(CanInline, "value-type events are never held inline");
-        var run = new Run<T>(state, null, timestamp, sequence);
-        run._head = @event;
-        run._inlineStep = step + 1;
+        var run = default(Run<T>);
+        run.SetInline(state, @event, timestamp, sequence, step);
         return run;
     }
 
@@ -153,14 +146,6 @@ internal struct CompletedMatch<T>
     public long StartSequence;
     public long Time;
 
-    public CompletedMatch(in Run<T> run, long time)
-    {
-        _head = run.Head!;
-        StartTimestamp = run.StartTimestamp;
-        StartSequence = run.StartSequence;
-        Time = time;
-    }
-
     /// <summary>Makes this match, in place, the one <paramref name="run"/> completed at <paramref name="time"/> (see
     /// <see cref="Run{T}.Set"/>).</summary>
     public void Set(in Run<T> run, long time) => Set(run.Head!, run.StartTimestamp, run.StartSequence, time);
@@ -189,13 +174,8 @@ internal struct CompletedMatch<T>
     }
 
     /// <summary>A match whose first node is <paramref name="first"/> (restore).</summary>
-    public CompletedMatch(SharedBufferNode<T> head, SharedBufferNode<T> first, long time)
-    {
-        _head = head;
-        StartTimestamp = first.Timestamp;
-        StartSequence = first.Sequence;
-        Time = time;
-    }
+    public CompletedMatch(SharedBufferNode<T> head, SharedBufferNode<T> first, long time) =>
+        Set(head, first.Timestamp, first.Sequence, time);
 
     public readonly bool IsPair => _pairSteps != 0;
 
